@@ -1,0 +1,121 @@
+using System.ComponentModel.DataAnnotations;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Webhook.Contracts;
+
+namespace Webhook.Messaging;
+
+/// <summary>Where and how email events wait between the API and the Processor.</summary>
+public sealed class BrokerOptions
+{
+    public const string Section = "Broker";
+
+    /// <summary>The queue the Processor consumes and the API makes sure exists before its first publish.</summary>
+    [Required]
+    public string QueueName { get; set; } = "email-events";
+
+    /// <summary>
+    /// Events the queue holds at most. When it is full the broker refuses new publishes (overflow reject-publish),
+    /// so the API answers 503 and the provider keeps the event, instead of the broker dropping it.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxQueueLength { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// Deliveries after which the broker gives up on an event that keeps killing its consumer (a crash, not an
+    /// exception: exceptions are retried in process) and dead-letters it into the error queue.
+    /// </summary>
+    [Range(2, 1000)]
+    public int DeliveryLimit { get; set; } = 10;
+
+    public string ErrorQueueName => $"{QueueName}_error";
+}
+
+/// <summary>
+/// The one place that chooses the message transport (RabbitMQ) and its RabbitMQ-specific topology; compiled into
+/// both hosts so that the queue both of them declare has the same arguments. Moving to another transport (SQS,
+/// Azure Service Bus) means rewriting this file only.
+/// </summary>
+public static class BrokerTransport
+{
+    public const string ConnectionStringName = "RabbitMq";
+
+    public static IServiceCollection AddBrokerOptions(this IServiceCollection services)
+    {
+        services.AddOptions<BrokerOptions>().BindConfiguration(BrokerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BrokerConnectionOptions>()
+            .Configure<IConfiguration>((o, config) => o.Uri = config.GetConnectionString(ConnectionStringName))
+            .Validate(o => Uri.TryCreate(o.Uri, UriKind.Absolute, out var uri) && uri.Scheme is "amqp" or "amqps",
+                $"ConnectionStrings:{ConnectionStringName} must be an amqp:// or amqps:// URI (for example amqp://guest:guest@127.0.0.1:55672/).")
+            .ValidateOnStart();
+        return services;
+    }
+
+    /// <summary>Selects the transport and configures the endpoints of the registered consumers on it.</summary>
+    public static void UsingConfiguredBroker(this IBusRegistrationConfigurator bus)
+    {
+        bus.UsingRabbitMq((context, cfg) =>
+        {
+            var connection = context.GetRequiredService<IOptions<BrokerConnectionOptions>>().Value;
+            var broker = context.GetRequiredService<IOptions<BrokerOptions>>().Value;
+
+            cfg.Host(new Uri(connection.Uri!), h =>
+            {
+                // Each publish completes only when the broker has confirmed it: the API's 202 depends on it.
+                h.PublisherConfirmation = true;
+                h.ConnectionName(AppDomain.CurrentDomain.FriendlyName);
+            });
+
+            // The queue is declared on the publishing side too: RabbitMQ silently drops a message published to an
+            // exchange with no queue bound, which would turn a 202 into a lost event if the API ran before any
+            // Processor had ever started.
+            cfg.Publish<EmailEventReceived>(p => p.BindQueue(broker.QueueName, broker.QueueName, q => ConfigureQueue(q, broker)));
+
+            // Belt and braces: an unroutable publish is returned to us as an error rather than confirmed and dropped.
+            cfg.ConfigurePublish(p => p.UseExecute(ctx =>
+            {
+                if (ctx.TryGetPayload<RabbitMqSendContext>(out var rabbit))
+                    rabbit.Mandatory = true;
+            }));
+
+            cfg.ConfigureEndpoints(context);
+        });
+    }
+
+    /// <summary>RabbitMQ specifics of the Processor's receive endpoint.</summary>
+    public static void ConfigureEmailEventsEndpoint(IReceiveEndpointConfigurator endpoint, BrokerOptions broker)
+    {
+        if (endpoint is not IRabbitMqReceiveEndpointConfigurator rabbit)
+            return;
+
+        ConfigureQueue(rabbit, broker);
+        // Declares the error exchange and queue up front, so the broker's own dead-lettering (delivery limit)
+        // has somewhere to put a message before the first fault has made MassTransit create them.
+        rabbit.BindDeadLetterQueue(broker.ErrorQueueName, broker.ErrorQueueName);
+    }
+
+    /// <summary>
+    /// Quorum queue: replicated and durable, counts deliveries. Single active consumer: however many Processor
+    /// replicas are connected, the broker delivers to one of them at a time, so the concurrency limit of one process
+    /// is the limit the databases see; the next replica takes over when the active one disconnects.
+    /// </summary>
+    static void ConfigureQueue(IRabbitMqQueueConfigurator queue, BrokerOptions broker)
+    {
+        queue.Durable = true;
+        queue.AutoDelete = false;
+        queue.SetQuorumQueue();
+        queue.SingleActiveConsumer = true;
+        queue.SetQueueArgument("x-max-length", broker.MaxQueueLength);
+        queue.SetQueueArgument("x-overflow", "reject-publish");
+        queue.SetQueueArgument("x-delivery-limit", broker.DeliveryLimit);
+        queue.SetQueueArgument("x-dead-letter-exchange", broker.ErrorQueueName);
+    }
+}
+
+/// <summary>The broker's address, from ConnectionStrings:RabbitMq.</summary>
+public sealed class BrokerConnectionOptions
+{
+    public string? Uri { get; set; }
+}

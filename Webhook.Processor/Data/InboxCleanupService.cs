@@ -1,0 +1,46 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Webhook.Processor.Options;
+
+namespace Webhook.Processor.Data;
+
+/// <summary>Deletes inbox rows older than Processor:InboxRetention, every Processor:InboxCleanupInterval.</summary>
+public sealed partial class InboxCleanupService(
+    IServiceScopeFactory scopes,
+    IOptions<ProcessorOptions> options,
+    TimeProvider time,
+    ILogger<InboxCleanupService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.InboxCleanupInterval, time);
+        do
+        {
+            try
+            {
+                var deleted = await DeleteExpiredAsync(stoppingToken);
+                if (deleted > 0)
+                    LogDeleted(logger, deleted);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFailed(logger, ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    public async Task<int> DeleteExpiredAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WebhookDbContext>();
+        var cutoff = time.GetUtcNow() - options.Value.InboxRetention;
+        return await db.InboxMessages.Where(m => m.ProcessedAt < cutoff).ExecuteDeleteAsync(ct);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} inbox rows past their retention")]
+    static partial void LogDeleted(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbox clean-up failed; trying again at the next interval")]
+    static partial void LogFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,22 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Webhook.Processor.Data;
+
+/// <summary>
+/// The marketing data the Processor keeps up to date, and its inbox.
+/// New migration: <c>dotnet ef migrations add &lt;Name&gt; --project Webhook.Processor --output-dir Data/Migrations</c>
+/// (dotnet-ef 10.0.15; the design-time connection string comes from appsettings.Development.json).
+/// </summary>
+public class WebhookDbContext(DbContextOptions<WebhookDbContext> options) : DbContext(options)
+{
+    public DbSet<Customer> Customers => Set<Customer>();
+    public DbSet<Product> Products => Set<Product>();
+    public DbSet<Email> Emails => Set<Email>();
+    public DbSet<EmailProduct> EmailProducts => Set<EmailProduct>();
+    public DbSet<ViewedProduct> ViewedProducts => Set<ViewedProduct>();
+    public DbSet<EmailClick> EmailClicks => Set<EmailClick>();
+    public DbSet<InboxMessage> InboxMessages => Set<InboxMessage>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(WebhookDbContext).Assembly);
+}

@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Webhook.Processor.Options;
+
+/// <summary>How the Processor works through the queue. Section "Processor".</summary>
+public sealed class ProcessorOptions
+{
+    public const string Section = "Processor";
+
+    /// <summary>Events processed at once, across all replicas (the broker feeds one replica at a time).</summary>
+    [Range(1, 256)]
+    public int ConcurrencyLimit { get; set; } = 3;
+
+    /// <summary>How long the inbox remembers an event; providers retry for up to a day.</summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "365.00:00:00")]
+    public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often the inbox is cleaned of rows older than <see cref="InboxRetention"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan InboxCleanupInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Attempts for a transient failure before the event goes to the error queue.</summary>
+    [Range(1, 50)]
+    public int RetryLimit { get; set; } = 8;
+
+    /// <summary>First wait between attempts; it doubles up to <see cref="RetryMaxInterval"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan RetryMinInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Insert the sample customers, emails and products of the quick start (only where none exist).</summary>
+    public bool SeedSampleData { get; set; }
+}

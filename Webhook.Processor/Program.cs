@@ -1,0 +1,15 @@
+using Webhook.Processor.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddWebhookProcessor();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+
+app.Run();
+
+/// <summary>The Processor host; public for the tests.</summary>
+public partial class Program;

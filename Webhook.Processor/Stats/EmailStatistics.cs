@@ -1,0 +1,148 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Webhook.Contracts;
+
+namespace Webhook.Processor.Stats;
+
+/// <summary>Counts an email event in the statistics exactly once.</summary>
+public interface IEmailStatistics
+{
+    /// <summary>True when the event was counted now, false when it had been counted before.</summary>
+    Task<bool> RecordAsync(EmailEventReceived message, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// One DynamoDB transaction per event: the event's own item, written only if absent, and the counters it moves.
+/// An event delivered twice fails its condition, which cancels the whole transaction, so it is counted once.
+/// First and last open need the current values (events arrive out of order): those are read first and the
+/// transaction is conditional on them being unchanged, retried when another event for the email got in between.
+/// </summary>
+public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables tables) : IEmailStatistics
+{
+    const int MaxAttempts = 10;
+    const string ConditionalCheckFailed = "ConditionalCheckFailed";
+
+    public async Task<bool> RecordAsync(EmailEventReceived message, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var emailUpdate = await BuildEmailUpdateAsync(message, cancellationToken);
+            var request = new TransactWriteItemsRequest
+            {
+                TransactItems =
+                [
+                    new TransactWriteItem { Put = EventItem(message) },
+                    new TransactWriteItem { Update = emailUpdate },
+                    new TransactWriteItem { Update = DayUpdate(message) },
+                ],
+            };
+
+            try
+            {
+                await dynamo.TransactWriteItemsAsync(request, cancellationToken);
+                return true;
+            }
+            catch (TransactionCanceledException ex) when (ex.CancellationReasons is { Count: > 0 } reasons)
+            {
+                if (reasons[0].Code == ConditionalCheckFailed)
+                    return false;
+                var raced = reasons[1].Code == ConditionalCheckFailed || reasons.Any(r => r.Code == "TransactionConflict");
+                if (!raced || attempt == MaxAttempts)
+                    throw;
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), cancellationToken);
+            }
+        }
+    }
+
+    Put EventItem(EmailEventReceived message) => new()
+    {
+        TableName = tables.Events,
+        Item = new Dictionary<string, AttributeValue>
+        {
+            ["EventId"] = new() { S = message.EventId.ToString() },
+            ["EmailId"] = new() { S = message.EmailId },
+            ["EventType"] = new() { S = message.EventType },
+            ["OccurredAt"] = new() { S = StatsTables.FormatTime(message.OccurredAt) },
+            ["ReceivedAt"] = new() { S = StatsTables.FormatTime(message.ReceivedAt) },
+            ["Provider"] = new() { S = message.Provider },
+        },
+        ConditionExpression = "attribute_not_exists(EventId)",
+    };
+
+    Update DayUpdate(EmailEventReceived message) => new()
+    {
+        TableName = tables.Counters,
+        Key = Key(StatsTables.DayKey(message.OccurredAt), StatsTables.TypeKey(message.EventType)),
+        UpdateExpression = "ADD #count :one",
+        ExpressionAttributeNames = new Dictionary<string, string> { ["#count"] = "Count" },
+        ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":one"] = new() { N = "1" } },
+    };
+
+    async Task<Update> BuildEmailUpdateAsync(EmailEventReceived message, CancellationToken ct)
+    {
+        var names = new Dictionary<string, string> { ["#events"] = "Events" };
+        var values = new Dictionary<string, AttributeValue> { [":one"] = new() { N = "1" } };
+        var add = "ADD #events :one";
+        var counter = message.EventType switch
+        {
+            EmailEventTypes.Opened => "Opens",
+            EmailEventTypes.Clicked => "Clicks",
+            EmailEventTypes.Spam => "SpamReports",
+            _ => null,
+        };
+        if (counter is not null)
+        {
+            names["#counter"] = counter;
+            add += ", #counter :one";
+        }
+
+        var update = new Update
+        {
+            TableName = tables.Counters,
+            Key = Key(StatsTables.EmailKey(message.EmailId), StatsTables.TotalsSortKey),
+            UpdateExpression = add,
+            ExpressionAttributeNames = names,
+            ExpressionAttributeValues = values,
+        };
+        if (message.EventType != EmailEventTypes.Opened)
+            return update;
+
+        var current = await dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = tables.Counters,
+            Key = update.Key,
+            ConsistentRead = true,
+            ProjectionExpression = "FirstOpenedAt, LastOpenedAt",
+        }, ct);
+        var first = current.Item?.GetValueOrDefault("FirstOpenedAt")?.S;
+        var last = current.Item?.GetValueOrDefault("LastOpenedAt")?.S;
+        var at = StatsTables.FormatTime(message.OccurredAt);
+        var newFirst = first is null || string.CompareOrdinal(at, first) < 0 ? at : first;
+        var newLast = last is null || string.CompareOrdinal(at, last) > 0 ? at : last;
+        if (newFirst == first && newLast == last)
+            return update;
+
+        names["#first"] = "FirstOpenedAt";
+        names["#last"] = "LastOpenedAt";
+        values[":first"] = new() { S = newFirst };
+        values[":last"] = new() { S = newLast };
+        update.UpdateExpression = $"SET #first = :first, #last = :last {add}";
+        if (first is null)
+        {
+            update.ConditionExpression = "attribute_not_exists(#first)";
+        }
+        else
+        {
+            values[":oldFirst"] = new() { S = first };
+            values[":oldLast"] = new() { S = last };
+            update.ConditionExpression = "#first = :oldFirst AND #last = :oldLast";
+        }
+        return update;
+    }
+
+    static Dictionary<string, AttributeValue> Key(string pk, string sk) => new()
+    {
+        ["Pk"] = new() { S = pk },
+        ["Sk"] = new() { S = sk },
+    };
+}
