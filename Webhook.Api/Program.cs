@@ -15,5 +15,3 @@ app.MapWebhookEndpoints();
 
 app.Run();
 
-/// <summary>The API host; public for WebApplicationFactory in the tests.</summary>
-public partial class Program;

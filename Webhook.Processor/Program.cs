@@ -11,5 +11,3 @@ app.MapDefaultEndpoints();
 
 app.Run();
 
-/// <summary>The Processor host; public for the tests.</summary>
-public partial class Program;

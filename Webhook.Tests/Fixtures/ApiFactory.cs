@@ -1,0 +1,41 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Webhook.Api.Ingestion;
+
+namespace Webhook.Tests.Fixtures;
+
+/// <summary>
+/// The API as registered in production, with MassTransit's in-memory test harness in place of the broker.
+/// <paramref name="configurePublish"/> can make publishing slow or failing, as a broker in trouble would.
+/// </summary>
+public sealed class ApiFactory(
+    Dictionary<string, string?>? settings = null,
+    Action<IPublishPipeConfigurator>? configurePublish = null) : WebApplicationFactory<WebhookReceiver>
+{
+    public ITestHarness Harness => Services.GetRequiredService<ITestHarness>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:RabbitMq", "amqp://guest:guest@127.0.0.1:1/");
+        builder.UseSetting("Webhooks:Email:Secret", Signing.TestSecret);
+        builder.UseSetting("Webhooks:PublishTimeout", "00:00:00.500");
+        foreach (var (key, value) in settings ?? [])
+            builder.UseSetting(key, value);
+
+        builder.ConfigureTestServices(services =>
+        {
+            services.Configure<TestHarnessOptions>(o => o.TestInactivityTimeout = TimeSpan.FromMilliseconds(500));
+            services.AddMassTransitTestHarness(x => x.UsingInMemory((context, cfg) =>
+            {
+                if (configurePublish is not null)
+                    cfg.ConfigurePublish(configurePublish);
+                cfg.ConfigureEndpoints(context);
+            }));
+        });
+    }
+}
