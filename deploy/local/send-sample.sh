@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Signs one event the Standard Webhooks way and posts it to the local API.
+#   deploy/local/send-sample.sh [EMAIL_ID] [Opened|Clicked|Spam]
+# WEBHOOK_SECRET (default: the Development secret of Webhook.Api/appsettings.Development.json), API_URL.
+set -euo pipefail
+
+email_id=${1:-email-1001}
+event_type=${2:-Opened}
+secret=${WEBHOOK_SECRET:-whsec_ZGV2ZWxvcG1lbnQtb25seS1zZWNyZXQtZG8tbm90LXVzZQ==}
+url=${API_URL:-http://127.0.0.1:5080}/webhooks/email
+
+id=msg_$(date +%s%N)
+timestamp=$(date +%s)
+body=$(printf '{"emailId":"%s","eventType":"%s","occurredAt":"%s"}' "$email_id" "$event_type" "$(date -u +%Y-%m-%dT%H:%M:%SZ)")
+key_hex=$(printf '%s' "${secret#whsec_}" | base64 -d | od -An -v -tx1 | tr -d ' \n')
+signature=$(printf '%s' "$id.$timestamp.$body" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key_hex" -binary | base64)
+
+echo "POST $url  $body"
+curl -sS -i -X POST "$url" \
+  -H 'Content-Type: application/json' \
+  -H "webhook-id: $id" -H "webhook-timestamp: $timestamp" -H "webhook-signature: v1,$signature" \
+  --data-binary "$body"
+echo
