@@ -1,0 +1,135 @@
+using System.Net;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Webhook.Contracts;
+using Webhook.Tests.Fixtures;
+
+namespace Webhook.Tests.EndToEnd;
+
+/// <summary>Signed HTTP requests through the API and RabbitMQ into PostgreSQL and DynamoDB, on the real servers.</summary>
+[Collection(PipelineTestGroup.Name)]
+public class PipelineTests(PipelineFixture pipeline)
+{
+    static string Json(string emailId, string type, DateTimeOffset? at = null) =>
+        $$"""{"emailId":"{{emailId}}","eventType":"{{type}}"{{(at is { } t ? $",\"occurredAt\":\"{t:O}\"" : "")}}}""";
+
+    async Task<int> ViewCountAsync(int customerId)
+    {
+        await using var db = pipeline.Database.CreateContext();
+        return await db.ViewedProducts.Where(v => v.CustomerId == customerId).SumAsync(v => v.ViewCount);
+    }
+
+    [Fact]
+    public async Task Should_apply_and_count_signed_events_in_both_stores()
+    {
+        var a = await pipeline.Database.AddEmailAsync(productCount: 2);
+        var b = await pipeline.Database.AddEmailAsync(productCount: 3);
+        var at = new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+
+        var status = await pipeline.PostAsync($"[{Json(a.EmailId, "Opened", at)},{Json(a.EmailId, "Clicked", at.AddMinutes(1))},{Json(b.EmailId, "opened", at)},{Json(b.EmailId, "Spam", at.AddMinutes(2))}]");
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        await pipeline.WaitForQueueDrainedAsync();
+
+        Assert.Equal(1, await pipeline.Dynamo.EmailCounterAsync(a.EmailId, "Opens"));
+        Assert.Equal(1, await pipeline.Dynamo.EmailCounterAsync(a.EmailId, "Clicks"));
+        Assert.Equal(2, await pipeline.Dynamo.EmailCounterAsync(a.EmailId, "Events"));
+        Assert.Equal(1, await pipeline.Dynamo.EmailCounterAsync(b.EmailId, "SpamReports"));
+        Assert.Equal(2, await pipeline.Dynamo.EventCountAsync(b.EmailId));
+
+        Assert.Equal(2 * 2, await ViewCountAsync(a.CustomerId));
+        Assert.Equal(3, await ViewCountAsync(b.CustomerId));
+        await using var db = pipeline.Database.CreateContext();
+        Assert.Equal(1, await db.EmailClicks.CountAsync(c => c.EmailId == a.EmailId));
+        Assert.Equal(at.AddMinutes(2), (await db.Customers.SingleAsync(c => c.Id == b.CustomerId)).ComplainedAt);
+    }
+
+    [Fact]
+    public async Task Should_count_once_when_the_provider_delivers_the_same_webhook_twice()
+    {
+        var email = await pipeline.Database.AddEmailAsync(productCount: 2);
+        var body = $"[{Json(email.EmailId, "Opened")},{Json(email.EmailId, "Clicked")}]";
+
+        Assert.Equal(HttpStatusCode.Accepted, await pipeline.PostAsync(body, webhookId: "msg_twice_" + email.EmailId));
+        Assert.Equal(HttpStatusCode.Accepted, await pipeline.PostAsync(body, webhookId: "msg_twice_" + email.EmailId));
+        await pipeline.WaitForQueueDrainedAsync();
+
+        Assert.Equal(2, await pipeline.Dynamo.EmailCounterAsync(email.EmailId, "Events"));
+        Assert.Equal(2, await pipeline.Dynamo.EventCountAsync(email.EmailId));
+        Assert.Equal(2 * 2, await ViewCountAsync(email.CustomerId));
+    }
+
+    [Fact]
+    public async Task Should_count_once_when_the_broker_delivers_the_same_message_twice()
+    {
+        var email = await pipeline.Database.AddEmailAsync(productCount: 1);
+        var message = new EmailEventReceived
+        {
+            EventId = Guid.NewGuid(),
+            EmailId = email.EmailId,
+            EventType = EmailEventTypes.Opened,
+            OccurredAt = DateTimeOffset.UtcNow,
+            ReceivedAt = DateTimeOffset.UtcNow,
+            Provider = "standard",
+        };
+
+        // What a redelivery looks like to the consumer: the same message, with the same id, a second time.
+        await using (var provider = await StartPublisherAsync())
+        {
+            var bus = provider.GetRequiredService<IBusControl>();
+            await bus.Publish(message, c => c.MessageId = message.EventId);
+            await bus.Publish(message, c => c.MessageId = message.EventId);
+            await bus.StopAsync();
+        }
+        await pipeline.WaitForQueueDrainedAsync();
+
+        Assert.Equal(1, await pipeline.Dynamo.EmailCounterAsync(email.EmailId, "Opens"));
+        Assert.Equal(1, await ViewCountAsync(email.CustomerId));
+    }
+
+    [Fact]
+    public async Task Should_lose_nothing_when_the_processor_is_stopped_in_the_middle_of_a_stream()
+    {
+        var emails = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => pipeline.Database.AddEmailAsync(productCount: 1)));
+        const int requests = 60;
+        const int eventsPerRequest = 5;
+
+        async Task SendAsync(int from, int to)
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(from, to - from), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+            {
+                var email = emails[i % emails.Length];
+                var body = "[" + string.Join(",", Enumerable.Repeat(Json(email.EmailId, "Opened"), eventsPerRequest)) + "]";
+                Assert.Equal(HttpStatusCode.Accepted, await pipeline.PostAsync(body));
+            });
+        }
+
+        await SendAsync(0, requests / 3);
+        await pipeline.Processor.StopAsync();
+        await SendAsync(requests / 3, 2 * requests / 3);
+        await pipeline.Processor.StartAsync();
+        await SendAsync(2 * requests / 3, requests);
+        await pipeline.WaitForQueueDrainedAsync();
+
+        var expectedPerEmail = requests / emails.Length * eventsPerRequest;
+        foreach (var email in emails)
+        {
+            Assert.Equal(expectedPerEmail, await pipeline.Dynamo.EmailCounterAsync(email.EmailId, "Opens"));
+            Assert.Equal(expectedPerEmail, await pipeline.Dynamo.EventCountAsync(email.EmailId));
+            Assert.Equal(expectedPerEmail, await ViewCountAsync(email.CustomerId));
+        }
+    }
+
+    async Task<ServiceProvider> StartPublisherAsync()
+    {
+        var services = new ServiceCollection();
+        services.AddMassTransit(x =>
+        {
+            x.DisableUsageTelemetry();
+            x.UsingRabbitMq((_, cfg) => cfg.Host(new Uri(pipeline.Environment["ConnectionStrings__RabbitMq"])));
+        });
+        var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IBusControl>().StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        return provider;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using Webhook.Contracts;
+using Webhook.Processor.Data;
+using Webhook.Processor.Stats;
+
+namespace Webhook.Tests.Fixtures;
+
+/// <summary>A marketing-data store that records how many events it had in hand at once, and can be made slow or failing.</summary>
+public sealed class RecordingMarketingData(TimeSpan? delay = null, Func<EmailEventReceived, int, Exception?>? fail = null) : IMarketingDataWriter
+{
+    readonly ConcurrentDictionary<Guid, int> _attempts = new();
+    int _current;
+    int _peak;
+    int _completed;
+
+    public int Peak => Volatile.Read(ref _peak);
+    public int Completed => Volatile.Read(ref _completed);
+
+    public int AttemptsFor(Guid eventId) => _attempts.GetValueOrDefault(eventId);
+
+    public async Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, CancellationToken cancellationToken)
+    {
+        var attempt = _attempts.AddOrUpdate(message.EventId, 1, (_, n) => n + 1);
+        var now = Interlocked.Increment(ref _current);
+        try
+        {
+            int seen;
+            while (now > (seen = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, now, seen) != seen)
+            {
+            }
+
+            if (delay is { } d)
+                await Task.Delay(d, cancellationToken);
+            if (fail?.Invoke(message, attempt) is { } exception)
+                throw exception;
+            Interlocked.Increment(ref _completed);
+            return ApplyOutcome.Applied;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _current);
+        }
+    }
+}
+
+/// <summary>Statistics that count in memory, once per event id.</summary>
+public sealed class InMemoryStatistics : IEmailStatistics
+{
+    readonly ConcurrentDictionary<Guid, byte> _seen = new();
+
+    public Task<bool> RecordAsync(EmailEventReceived message, CancellationToken cancellationToken) =>
+        Task.FromResult(_seen.TryAdd(message.EventId, 0));
+}

@@ -1,0 +1,54 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Webhook.Processor.Consumers;
+using Webhook.Processor.Data;
+using Webhook.Processor.Stats;
+
+namespace Webhook.Tests.Fixtures;
+
+/// <summary>
+/// The Processor as registered in production (consumer, definition, retry, concurrency), with MassTransit's in-memory
+/// harness in place of RabbitMQ and the two stores replaced by the given fakes. No server is needed.
+/// </summary>
+public sealed class ProcessorHarnessFactory(
+    IMarketingDataWriter marketingData,
+    IEmailStatistics statistics,
+    Dictionary<string, string?>? settings = null) : WebApplicationFactory<EmailEventReceivedConsumer>
+{
+    public ITestHarness Harness => Services.GetRequiredService<ITestHarness>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Postgres", "Host=127.0.0.1;Port=1;Database=unused");
+        builder.UseSetting("ConnectionStrings:RabbitMq", "amqp://guest:guest@127.0.0.1:1/");
+        builder.UseSetting("AWS:ServiceURL", "http://127.0.0.1:1");
+        builder.UseSetting("Processor:RetryMinInterval", "00:00:00.010");
+        builder.UseSetting("Processor:RetryMaxInterval", "00:00:00.050");
+        foreach (var (key, value) in settings ?? [])
+            builder.UseSetting(key, value);
+
+        builder.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<IHostedService>(d => d.ImplementationType == typeof(DatabaseInitializer) || d.ImplementationType == typeof(InboxCleanupService));
+            services.AddScoped(_ => marketingData);
+            services.AddScoped(_ => statistics);
+            services.Configure<TestHarnessOptions>(o => o.TestInactivityTimeout = TimeSpan.FromSeconds(1));
+            services.AddMassTransitTestHarness();
+        });
+    }
+}
+
+static class ServiceCollectionTestExtensions
+{
+    public static void RemoveAll<T>(this IServiceCollection services, Func<ServiceDescriptor, bool> match)
+    {
+        foreach (var descriptor in services.Where(d => d.ServiceType == typeof(T) && match(d)).ToList())
+            services.Remove(descriptor);
+    }
+}
