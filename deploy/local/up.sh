@@ -44,8 +44,13 @@ start_app() {
     return
   fi
   # Development: the committed appsettings.Development.json holds the local secret and endpoints.
-  (cd "$root/$project" && env ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="http://127.0.0.1:$port" "$@" \
-    setsid nohup dotnet "bin/Release/net10.0/$project.dll" >"$log" 2>&1 </dev/null & echo $! >"$pid_file")
+  # The background job must be the host itself (not a subshell waiting for it), so that $! is the host's PID
+  # and nothing keeps this script's output open.
+  cd "$root/$project"
+  env ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="http://127.0.0.1:$port" "$@" \
+    setsid nohup dotnet "bin/Release/net10.0/$project.dll" >"$log" 2>&1 </dev/null &
+  echo $! >"$pid_file"
+  cd "$root"
   wait_ready "$project" "http://127.0.0.1:$port/health/ready" "$log"
 }
 
