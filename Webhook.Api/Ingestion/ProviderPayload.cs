@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 using Webhook.Contracts;
 
 namespace Webhook.Api.Ingestion;
@@ -17,12 +18,21 @@ public static class ProviderPayload
     static readonly long MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
 
     /// <summary>The body as a JSON document, or null with <paramref name="failure"/> saying why.</summary>
-    public static JsonDocument? Parse(ReadOnlyMemory<byte> body, out ParseResult? failure)
+    /// <remarks>
+    /// The encoding is checked first: JsonDocument checks it only when a string is read, and then throws an
+    /// exception that is not a JsonException.
+    /// </remarks>
+    public static JsonDocument? Parse(ReadOnlyMemory<byte> body, out ParseResult? failure, JsonDocumentOptions? options = null)
     {
         failure = null;
+        if (!Utf8.IsValid(body.Span))
+        {
+            failure = ParseResult.Failure("$", "The body is not UTF-8.");
+            return null;
+        }
         try
         {
-            return JsonDocument.Parse(body, DocumentOptions);
+            return JsonDocument.Parse(body, options ?? DocumentOptions);
         }
         catch (JsonException ex)
         {

@@ -18,15 +18,9 @@ public sealed class StandardEventParser : IWebhookEventParser
 
     public ParseResult Parse(ReadOnlyMemory<byte> body, WebhookDelivery delivery)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body, DocumentOptions);
-        }
-        catch (JsonException ex)
-        {
-            return ParseResult.Failure("$", $"The body is not valid JSON: {ex.Message}");
-        }
+        var document = ProviderPayload.Parse(body, out var failure, DocumentOptions);
+        if (document is null)
+            return failure!;
 
         using (document)
         {

@@ -137,8 +137,9 @@ public sealed class MailgunWebhookVerifier : IWebhookVerifier
             }
             return false;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string that is not UTF-8 (the reader checks encoding only when decoding).
             return false;
         }
     }
