@@ -102,7 +102,8 @@ public sealed class WebhookReceiver(
         if (request.ContentLength > maxBytes)
             return RequestBody.Large;
 
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(request.ContentLength ?? 4096, maxBytes + 1L));
+        // ArrayBufferWriter refuses a capacity of 0, which an empty body with Content-Length: 0 would ask for.
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(request.ContentLength ?? 4096, 1, maxBytes + 1L));
         try
         {
             while (true)
