@@ -11,13 +11,12 @@ namespace Webhook.Api.Ingestion;
 /// </summary>
 public sealed class MailgunEventParser : IWebhookEventParser
 {
-    public ParseResult Parse(ReadOnlyMemory<byte> body, WebhookDelivery delivery)
-    {
-        using var document = ProviderPayload.Parse(body, out var failure);
-        if (document is null)
-            return failure!;
+    public ParseResult Parse(ReadOnlyMemory<byte> body, WebhookDelivery delivery) =>
+        ProviderPayload.Read(body, root => Parse(root, delivery));
 
-        if (ProviderPayload.Optional(document.RootElement, "event-data") is not { ValueKind: JsonValueKind.Object } data)
+    static ParseResult Parse(JsonElement root, WebhookDelivery delivery)
+    {
+        if (ProviderPayload.Optional(root, "event-data") is not { ValueKind: JsonValueKind.Object } data)
             return ParseResult.Failure("$.event-data", "event-data must be an object.");
 
         var errors = new Dictionary<string, string[]>();

@@ -17,27 +17,28 @@ public static class ProviderPayload
     static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 32, AllowDuplicateProperties = false };
     static readonly long MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
 
-    /// <summary>The body as a JSON document, or null with <paramref name="failure"/> saying why.</summary>
+    /// <summary>Reads the body as JSON with <paramref name="read"/>, or says why it cannot be read.</summary>
     /// <remarks>
-    /// The encoding is checked first: JsonDocument checks it only when a string is read, and then throws an
-    /// exception that is not a JsonException.
+    /// System.Text.Json checks the encoding of a string only when it decodes it, and then throws
+    /// InvalidOperationException rather than JsonException: for bytes that are not UTF-8 (checked up front here) and
+    /// for escapes that are not UTF-16, such as a lone <c>\ud800</c>, in a value or in a property name.
     /// </remarks>
-    public static JsonDocument? Parse(ReadOnlyMemory<byte> body, out ParseResult? failure, JsonDocumentOptions? options = null)
+    public static ParseResult Read(ReadOnlyMemory<byte> body, Func<JsonElement, ParseResult> read, JsonDocumentOptions? options = null)
     {
-        failure = null;
         if (!Utf8.IsValid(body.Span))
-        {
-            failure = ParseResult.Failure("$", "The body is not UTF-8.");
-            return null;
-        }
+            return ParseResult.Failure("$", "The body is not UTF-8.");
         try
         {
-            return JsonDocument.Parse(body, options ?? DocumentOptions);
+            using var document = JsonDocument.Parse(body, options ?? DocumentOptions);
+            return read(document.RootElement);
         }
         catch (JsonException ex)
         {
-            failure = ParseResult.Failure("$", $"The body is not valid JSON: {ex.Message}");
-            return null;
+            return ParseResult.Failure("$", $"The body is not valid JSON: {ex.Message}");
+        }
+        catch (InvalidOperationException)
+        {
+            return ParseResult.Failure("$", "The body holds a string that is not valid Unicode.");
         }
     }
 

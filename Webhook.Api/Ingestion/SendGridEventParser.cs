@@ -20,13 +20,11 @@ public sealed class SendGridEventParser : IWebhookEventParser
     /// <summary>SendGrid posts a batch when it reaches 768 KB; its smallest events are about 150 bytes.</summary>
     public const int MaxEventsPerRequest = 10_000;
 
-    public ParseResult Parse(ReadOnlyMemory<byte> body, WebhookDelivery delivery)
-    {
-        using var document = ProviderPayload.Parse(body, out var failure);
-        if (document is null)
-            return failure!;
+    public ParseResult Parse(ReadOnlyMemory<byte> body, WebhookDelivery delivery) =>
+        ProviderPayload.Read(body, root => Parse(root, delivery));
 
-        var root = document.RootElement;
+    static ParseResult Parse(JsonElement root, WebhookDelivery delivery)
+    {
         if (root.ValueKind != JsonValueKind.Array)
             return ParseResult.Failure("$", "The body must be a JSON array of events.");
         var count = root.GetArrayLength();

@@ -175,6 +175,10 @@ public class MalformedRequestTests(MalformedRequestTests.Api api) : IClassFixtur
                 body[Array.IndexOf(body, (byte)'m')] = 0xFF;
                 return Signed(route, body);
             }));
+            Add($"{r}: an escape that is not UTF-16 (lone surrogate) in a value", unusable, Http(() => Signed(route, Utf8(Valid(route).Replace("m-1", "m-\\ud800", StringComparison.Ordinal).Replace("email-1001", "email-\\udc00", StringComparison.Ordinal)))));
+            // The Standard parser never decodes the names of properties it does not know, so such a name is ignored there.
+            if (route != Email)
+                Add($"{r}: an escape that is not UTF-16 (lone surrogate) in a property name", unusable, Http(() => Signed(route, Utf8(Valid(route).Replace("\"event", "\"\\ud800\":1,\"event", StringComparison.Ordinal).Replace("\"emailId", "\"\\ud800\":1,\"emailId", StringComparison.Ordinal)))));
             Add($"{r}: an event type that poses as the product's", unusable, Http(() => Signed(route, Utf8(Valid(route)
                 .Replace("\"opened\"", "\"Spam\"", StringComparison.Ordinal).Replace("\"open\"", "\"Spam \"", StringComparison.Ordinal).Replace("\"Opened\"", "\"Bounced\"", StringComparison.Ordinal)))));
 
