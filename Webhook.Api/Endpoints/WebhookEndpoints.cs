@@ -1,30 +1,69 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Webhook.Api.Ingestion;
+using Webhook.Api.Options;
 using Webhook.Api.Verification;
 
 namespace Webhook.Api.Endpoints;
 
-/// <summary>The providers' webhook routes, under /webhooks. A provider whose key is not configured is not mapped (404).</summary>
+/// <summary>
+/// The providers' webhook routes, under /webhooks, one row each in <see cref="Providers"/>. A provider whose key is
+/// not configured is not mapped (404), and the log says so once at start.
+/// </summary>
 public static partial class WebhookEndpoints
 {
     public const string StandardProvider = "standard";
+    public const string SendGridProvider = "sendgrid";
+    public const string MailgunProvider = "mailgun";
+
+    /// <summary>
+    /// Every provider the API knows. Adding one: its verifier in Verification/, its parser in Ingestion/, its key in
+    /// WebhookOptions, both registered in AddWebhookApi, and a row here.
+    /// </summary>
+    public static IReadOnlyList<WebhookProvider> Providers(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<WebhookOptions>>().Value;
+        return
+        [
+            new(StandardProvider, "/email", $"{WebhookOptions.Section}:Email:Secret",
+                services.GetRequiredService<StandardWebhookVerifier>(), services.GetRequiredService<StandardEventParser>()),
+            new(SendGridProvider, "/sendgrid", $"{WebhookOptions.Section}:SendGrid:VerificationKey",
+                services.GetRequiredService<SendGridWebhookVerifier>(), services.GetRequiredService<SendGridEventParser>())
+            {
+                MaxBodyBytes = options.SendGrid.MaxBodyBytes,
+            },
+            // Mailgun retries anything but 200 and 406 for 8 hours; a verified body it made unusable never improves.
+            new(MailgunProvider, "/mailgun", $"{WebhookOptions.Section}:Mailgun:SigningKey",
+                services.GetRequiredService<MailgunWebhookVerifier>(), services.GetRequiredService<MailgunEventParser>())
+            {
+                UnusablePayloadStatus = StatusCodes.Status406NotAcceptable,
+            },
+        ];
+    }
 
     public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/webhooks").WithTags("Webhooks");
         var logger = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebhookEndpoints));
 
-        if (app.ServiceProvider.GetRequiredService<StandardWebhookVerifier>().IsConfigured)
-            group.MapPost("/email", ReceiveStandardAsync).WithName("ReceiveStandardWebhook").DisableAntiforgery();
-        else
-            LogNotServed(logger, "/webhooks/email", "Webhooks:Email:Secret");
+        foreach (var provider in Providers(app.ServiceProvider))
+        {
+            if (!provider.Verifier.IsConfigured)
+            {
+                LogNotServed(logger, $"/webhooks{provider.Route}", provider.KeySetting);
+                continue;
+            }
+            group.MapPost(provider.Route, (HttpContext http, WebhookReceiver receiver) => ReceiveAsync(http, receiver, provider))
+                .WithName($"Receive{char.ToUpperInvariant(provider.Name[0])}{provider.Name[1..]}Webhook")
+                .DisableAntiforgery();
+        }
 
         return app;
     }
 
-    public static Task<Results<Accepted<AcceptedEvents>, ProblemHttpResult, ValidationProblem>> ReceiveStandardAsync(
-        HttpContext http, WebhookReceiver receiver, StandardWebhookVerifier verifier, StandardEventParser parser) =>
-        receiver.ReceiveAsync(http, StandardProvider, verifier, parser);
+    public static Task<Results<Accepted<AcceptedEvents>, ProblemHttpResult, ValidationProblem>> ReceiveAsync(
+        HttpContext http, WebhookReceiver receiver, WebhookProvider provider) =>
+        receiver.ReceiveAsync(http, provider);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Route} is not served: {Key} is not set")]
     static partial void LogNotServed(ILogger logger, string route, string key);

@@ -16,13 +16,25 @@ public static class WebhookApiExtensions
             .ValidateDataAnnotations()
             .Validate(o => IsSecretOrUnset(o.Email.Secret), $"{WebhookOptions.Section}:Email:Secret must be 'whsec_' followed by base64.")
             .Validate(o => IsSecretOrUnset(o.Email.PreviousSecret), $"{WebhookOptions.Section}:Email:PreviousSecret must be 'whsec_' followed by base64.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.SendGrid.VerificationKey) || SendGridWebhookVerifier.ParseVerificationKey(o.SendGrid.VerificationKey) is not null,
+                $"{WebhookOptions.Section}:SendGrid:VerificationKey must be the base64 of an ECDSA P-256 public key (SubjectPublicKeyInfo), as SendGrid's Mail Settings page shows it.")
+            .Validate(o => o.SendGrid.MaxBodyBytes is >= 1 and <= 16 * 1024 * 1024, $"{WebhookOptions.Section}:SendGrid:MaxBodyBytes must be between 1 and 16777216.")
+            .Validate(o => string.IsNullOrEmpty(o.Mailgun.SigningKey) || MailgunWebhookVerifier.IsSigningKey(o.Mailgun.SigningKey), MailgunWebhookVerifier.SigningKeyRule)
+            .Validate(o => o.RejectionRateLimit.Permits >= 1, $"{WebhookOptions.Section}:RejectionRateLimit:Permits must be at least 1.")
+            .Validate(o => o.RejectionRateLimit.Window >= TimeSpan.FromSeconds(1) && o.RejectionRateLimit.Window <= TimeSpan.FromHours(1),
+                $"{WebhookOptions.Section}:RejectionRateLimit:Window must be between 00:00:01 and 01:00:00.")
             .ValidateOnStart();
 
         services.AddProblemDetails();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IngestionMetrics>();
+        services.AddSingleton<RejectionRateLimiter>();
         services.AddSingleton<StandardWebhookVerifier>();
         services.AddSingleton<StandardEventParser>();
+        services.AddSingleton<SendGridWebhookVerifier>();
+        services.AddSingleton<SendGridEventParser>();
+        services.AddSingleton<MailgunWebhookVerifier>();
+        services.AddSingleton<MailgunEventParser>();
         services.AddScoped<EventPublisher>();
         services.AddScoped<WebhookReceiver>();
 

@@ -17,6 +17,19 @@ public static class EventIds
     public static Guid FromDelivery(string provider, string deliveryId, int index) =>
         Create($"{provider}\n{deliveryId}\n{index}");
 
+    /// <summary>
+    /// The id of an event known by what it says rather than by the delivery it came in, for providers whose own
+    /// event ids cannot be trusted to survive their retries. Each part is prefixed with its length, so no two
+    /// different lists of parts make the same name; a missing part counts as empty.
+    /// </summary>
+    public static Guid FromContent(string provider, params ReadOnlySpan<string?> parts)
+    {
+        var name = new StringBuilder(provider);
+        foreach (var part in parts)
+            name.Append('\n').Append(part?.Length ?? 0).Append(':').Append(part);
+        return Create(name.ToString());
+    }
+
     /// <summary>The UUID of <paramref name="name"/> in this product's namespace.</summary>
     public static Guid Create(string name)
     {

@@ -16,56 +16,45 @@ public sealed class StandardEventParser : IWebhookEventParser
     static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
     static readonly string[] EventTypes = [EmailEventTypes.Opened, EmailEventTypes.Clicked, EmailEventTypes.Spam];
 
-    public ParseResult Parse(ReadOnlyMemory<byte> body, WebhookDelivery delivery)
+    public ParseResult Parse(ReadOnlyMemory<byte> body, WebhookDelivery delivery) =>
+        ProviderPayload.Read(body, root => Parse(root, delivery), DocumentOptions);
+
+    static ParseResult Parse(JsonElement root, WebhookDelivery delivery)
     {
-        JsonDocument document;
-        try
+        var items = root.ValueKind switch
         {
-            document = JsonDocument.Parse(body, DocumentOptions);
-        }
-        catch (JsonException ex)
-        {
-            return ParseResult.Failure("$", $"The body is not valid JSON: {ex.Message}");
-        }
+            JsonValueKind.Object => [root],
+            JsonValueKind.Array => root.EnumerateArray().ToList(),
+            _ => null,
+        };
+        if (items is null)
+            return ParseResult.Failure("$", "The body must be an event object or an array of event objects.");
+        if (items.Count == 0)
+            return ParseResult.Failure("$", "The array holds no event.");
+        if (items.Count > MaxEventsPerRequest)
+            return ParseResult.Failure("$", $"At most {MaxEventsPerRequest} events are accepted per request.");
 
-        using (document)
+        var errors = new Dictionary<string, string[]>();
+        var events = new List<EmailEventReceived>(items.Count);
+        for (var i = 0; i < items.Count; i++)
         {
-            var root = document.RootElement;
-            var items = root.ValueKind switch
+            var path = root.ValueKind == JsonValueKind.Array ? $"$[{i}]" : "$";
+            var parsed = ParseEvent(items[i], path, errors);
+            if (parsed is { } e)
             {
-                JsonValueKind.Object => [root],
-                JsonValueKind.Array => root.EnumerateArray().ToList(),
-                _ => null,
-            };
-            if (items is null)
-                return ParseResult.Failure("$", "The body must be an event object or an array of event objects.");
-            if (items.Count == 0)
-                return ParseResult.Failure("$", "The array holds no event.");
-            if (items.Count > MaxEventsPerRequest)
-                return ParseResult.Failure("$", $"At most {MaxEventsPerRequest} events are accepted per request.");
-
-            var errors = new Dictionary<string, string[]>();
-            var events = new List<EmailEventReceived>(items.Count);
-            for (var i = 0; i < items.Count; i++)
-            {
-                var path = root.ValueKind == JsonValueKind.Array ? $"$[{i}]" : "$";
-                var parsed = ParseEvent(items[i], path, errors);
-                if (parsed is { } e)
+                events.Add(new EmailEventReceived
                 {
-                    events.Add(new EmailEventReceived
-                    {
-                        EventId = EventIds.FromDelivery(delivery.Provider, delivery.DeliveryId ?? throw new InvalidOperationException("A verified Standard Webhooks delivery has an id."), i),
-                        EmailId = e.EmailId,
-                        EventType = e.EventType,
-                        OccurredAt = e.OccurredAt ?? delivery.ReceivedAt,
-                        ReceivedAt = delivery.ReceivedAt,
-                        Provider = delivery.Provider,
-                    });
-                }
+                    EventId = EventIds.FromDelivery(delivery.Provider, delivery.DeliveryId ?? throw new InvalidOperationException("A verified Standard Webhooks delivery has an id."), i),
+                    EmailId = e.EmailId,
+                    EventType = e.EventType,
+                    OccurredAt = e.OccurredAt ?? delivery.ReceivedAt,
+                    ReceivedAt = delivery.ReceivedAt,
+                    Provider = delivery.Provider,
+                });
             }
-
-            return errors.Count > 0 ? ParseResult.Failure(errors) : ParseResult.Success(events);
         }
+
+        return errors.Count > 0 ? ParseResult.Failure(errors) : ParseResult.Success(events);
     }
 
     static (string EmailId, string EventType, DateTimeOffset? OccurredAt)? ParseEvent(JsonElement item, string path, Dictionary<string, string[]> errors)

@@ -8,58 +8,81 @@ using Webhook.Api.Verification;
 namespace Webhook.Api.Ingestion;
 
 /// <summary>
-/// The intake every provider's route shares, in the order that keeps fakes cheap: content type, size, signature on
-/// the raw bytes, and only then parsing, publishing, and 202 once the broker has confirmed every event.
+/// The intake every provider's route shares, in the order that keeps fakes cheap: the client's budget of refused
+/// requests, content type, size, signature on the raw bytes, and only then parsing, publishing, and 202 once the
+/// broker has confirmed every event. Every refusal but 429 and 503 spends one permit of the client's budget.
 /// </summary>
 public sealed class WebhookReceiver(
     EventPublisher publisher,
+    RejectionRateLimiter rejections,
     IOptions<WebhookOptions> options,
     IngestionMetrics metrics,
     TimeProvider time)
 {
-    public async Task<Results<Accepted<AcceptedEvents>, ProblemHttpResult, ValidationProblem>> ReceiveAsync(
-        HttpContext http, string provider, IWebhookVerifier verifier, IWebhookEventParser parser)
+    public async Task<Results<Accepted<AcceptedEvents>, ProblemHttpResult, ValidationProblem>> ReceiveAsync(HttpContext http, WebhookProvider provider)
     {
         var request = http.Request;
         var receivedAt = time.GetUtcNow();
+        var client = RejectionRateLimiter.ClientKey(http);
+
+        if (rejections.IsExhausted(client, out var retryAfter))
+        {
+            SetRetryAfter(http, retryAfter);
+            metrics.Rejected(provider.Name, StatusCodes.Status429TooManyRequests);
+            return TypedResults.Problem(title: "Too many refused requests",
+                detail: "This client has sent too many requests that were refused; retry later.", statusCode: StatusCodes.Status429TooManyRequests);
+        }
 
         if (!IsJson(request.ContentType))
-            return Reject(provider, StatusCodes.Status415UnsupportedMediaType, "Unsupported content type",
+            return Refuse(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type",
                 "The body must be JSON (Content-Type: application/json, UTF-8).");
 
-        var body = await ReadBodyAsync(request, options.Value.MaxBodyBytes, http.RequestAborted);
+        var maxBodyBytes = provider.MaxBodyBytes ?? options.Value.MaxBodyBytes;
+        var body = await ReadBodyAsync(request, maxBodyBytes, http.RequestAborted);
         if (body.TooLarge)
-            return Reject(provider, StatusCodes.Status413PayloadTooLarge, "Body too large",
-                $"The body is larger than {options.Value.MaxBodyBytes} bytes.");
+            return Refuse(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body is larger than {maxBodyBytes} bytes.");
         if (body.Incomplete)
-            return Reject(provider, StatusCodes.Status400BadRequest, "Incomplete body", "The body ended before its declared length.");
+            return Refuse(StatusCodes.Status400BadRequest, "Incomplete body", "The body ended before its declared length.");
 
-        var verification = verifier.Verify(request.Headers, body.Bytes.Span);
+        var verification = provider.Verifier.Verify(request.Headers, body.Bytes.Span);
         if (!verification.IsValid)
-            return Reject(provider, StatusCodes.Status401Unauthorized, "Signature not verified", verification.Failure);
+            return Refuse(StatusCodes.Status401Unauthorized, "Signature not verified", verification.Failure);
 
-        var parsed = parser.Parse(body.Bytes, new WebhookDelivery(provider, verification.DeliveryId, receivedAt));
+        var parsed = provider.Parser.Parse(body.Bytes, new WebhookDelivery(provider.Name, verification.DeliveryId, receivedAt));
         if (!parsed.IsValid)
         {
-            metrics.Rejected(provider, StatusCodes.Status400BadRequest);
-            return TypedResults.ValidationProblem(parsed.Errors, title: "The webhook holds invalid events; none was accepted.");
+            Spend(provider.UnusablePayloadStatus);
+            const string title = "The webhook holds invalid events; none was accepted.";
+            return provider.UnusablePayloadStatus == StatusCodes.Status400BadRequest
+                ? TypedResults.ValidationProblem(parsed.Errors, title: title)
+                : TypedResults.Problem(new HttpValidationProblemDetails(parsed.Errors) { Title = title, Status = provider.UnusablePayloadStatus });
         }
 
         if (!await publisher.PublishAllAsync(parsed.Events, http.RequestAborted))
         {
-            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(options.Value.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Reject(provider, StatusCodes.Status503ServiceUnavailable, "Broker unavailable",
-                "The events could not be stored durably; nothing was accepted. Retry later.");
+            SetRetryAfter(http, options.Value.RetryAfter);
+            metrics.Rejected(provider.Name, StatusCodes.Status503ServiceUnavailable);
+            return TypedResults.Problem(title: "Broker unavailable",
+                detail: "The events could not be stored durably; nothing was accepted. Retry later.", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
         return TypedResults.Accepted((string?)null, new AcceptedEvents(parsed.Events.Count, parsed.Events.Select(e => e.EventId).ToArray()));
+
+        void Spend(int status)
+        {
+            metrics.Rejected(provider.Name, status);
+            rejections.Spend(client);
+        }
+
+        ProblemHttpResult Refuse(int status, string title, string? detail)
+        {
+            Spend(status);
+            return TypedResults.Problem(title: title, detail: detail, statusCode: status);
+        }
     }
 
-    ProblemHttpResult Reject(string provider, int status, string title, string? detail)
-    {
-        metrics.Rejected(provider, status);
-        return TypedResults.Problem(title: title, detail: detail, statusCode: status);
-    }
+    static void SetRetryAfter(HttpContext http, TimeSpan after) =>
+        http.Response.Headers.RetryAfter = ((int)Math.Ceiling(Math.Max(after.TotalSeconds, 1))).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     static bool IsJson(string? contentType)
     {
@@ -79,7 +102,8 @@ public sealed class WebhookReceiver(
         if (request.ContentLength > maxBytes)
             return RequestBody.Large;
 
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(request.ContentLength ?? 4096, maxBytes + 1L));
+        // ArrayBufferWriter refuses a capacity of 0, which an empty body with Content-Length: 0 would ask for.
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(request.ContentLength ?? 4096, 1, maxBytes + 1L));
         try
         {
             while (true)

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Text;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -62,12 +61,8 @@ public sealed class StandardWebhookVerifier : IWebhookVerifier
         if (id.Length > MaxIdLength || signatures.Length > MaxSignatureHeaderLength)
             return VerificationResult.Invalid("A signature header is malformed.");
 
-        if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
-            || seconds > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
-            return VerificationResult.Invalid($"The {TimestampHeader} header must be Unix seconds.");
-        var age = _time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(seconds);
-        if (age.Duration() > _tolerance)
-            return VerificationResult.Invalid($"The {TimestampHeader} is outside the tolerance of {_tolerance}.");
+        if (SignedTimestamp.Check(timestamp, $"{TimestampHeader} header", _time, _tolerance, out _) is { } stale)
+            return VerificationResult.Invalid(stale);
 
         Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
         Span<byte> given = stackalloc byte[64];

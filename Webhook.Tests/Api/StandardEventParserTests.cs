@@ -75,6 +75,17 @@ public class StandardEventParserTests
     }
 
     [Fact]
+    public void Should_refuse_a_body_that_is_not_utf8_without_throwing()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"emailId":"email-1001","eventType":"Opened"}""");
+        body[12] = 0xFF;
+
+        var result = new StandardEventParser().Parse(body, Delivery);
+
+        Assert.Contains("$", result.Errors.Keys);
+    }
+
+    [Fact]
     public void Should_refuse_deep_nesting()
     {
         var deep = """{"emailId":"a","eventType":"Opened","x":""" + new string('[', 100) + new string(']', 100) + "}";

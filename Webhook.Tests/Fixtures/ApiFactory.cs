@@ -1,5 +1,7 @@
+using System.Net;
 using MassTransit;
 using MassTransit.Testing;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -9,13 +11,18 @@ using Webhook.Api.Ingestion;
 namespace Webhook.Tests.Fixtures;
 
 /// <summary>
-/// The API as registered in production, with MassTransit's in-memory test harness in place of the broker.
-/// <paramref name="configurePublish"/> can make publishing slow or failing, as a broker in trouble would.
+/// The API as registered in production, with MassTransit's in-memory test harness in place of the broker and every
+/// provider configured with the tests' keys. <paramref name="configurePublish"/> can make publishing slow or failing,
+/// as a broker in trouble would; <paramref name="configureServices"/> replaces services (a fake clock, say).
+/// A request with the <see cref="ClientIpHeader"/> header comes from that address, so tests can play several clients.
 /// </summary>
 public sealed class ApiFactory(
     Dictionary<string, string?>? settings = null,
-    Action<IPublishPipeConfigurator>? configurePublish = null) : WebApplicationFactory<WebhookReceiver>
+    Action<IPublishPipeConfigurator>? configurePublish = null,
+    Action<IServiceCollection>? configureServices = null) : WebApplicationFactory<WebhookReceiver>
 {
+    public const string ClientIpHeader = "X-Test-Client-Ip";
+
     public ITestHarness Harness => Services.GetRequiredService<ITestHarness>();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -23,6 +30,8 @@ public sealed class ApiFactory(
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:RabbitMq", "amqp://guest:guest@127.0.0.1:1/");
         builder.UseSetting("Webhooks:Email:Secret", Signing.TestSecret);
+        builder.UseSetting("Webhooks:SendGrid:VerificationKey", Signing.SendGridVerificationKey);
+        builder.UseSetting("Webhooks:Mailgun:SigningKey", Signing.MailgunSigningKey);
         builder.UseSetting("Webhooks:PublishTimeout", "00:00:00.500");
         foreach (var (key, value) in settings ?? [])
             builder.UseSetting(key, value);
@@ -36,6 +45,22 @@ public sealed class ApiFactory(
                     cfg.ConfigurePublish(configurePublish);
                 cfg.ConfigureEndpoints(context);
             }));
+            services.AddSingleton<IStartupFilter, ClientIpFromHeader>();
+            configureServices?.Invoke(services);
         });
+    }
+
+    sealed class ClientIpFromHeader : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (IPAddress.TryParse(context.Request.Headers[ClientIpHeader], out var address))
+                    context.Connection.RemoteIpAddress = address;
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 }
