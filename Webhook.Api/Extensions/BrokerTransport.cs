@@ -68,17 +68,26 @@ public static class BrokerTransport
                 h.ConnectionName(AppDomain.CurrentDomain.FriendlyName);
             });
 
-            // The queue is declared on the publishing side too: RabbitMQ silently drops a message published to an
-            // exchange with no queue bound, which would turn a 202 into a lost event if the API ran before any
-            // Processor had ever started.
-            cfg.Publish<EmailEventReceived>(p => p.BindQueue(broker.QueueName, broker.QueueName, q => ConfigureQueue(q, broker)));
+            // The queue is declared and bound on the publishing side too: RabbitMQ silently drops a message published
+            // to an exchange with no queue bound, which would turn a 202 into a lost event if the API ran before any
+            // Processor had ever started. Bound straight to the message type's exchange; when the Processor has also
+            // bound it through its endpoint exchange, RabbitMQ still routes one copy per queue.
+            var messageExchange = cfg.MessageTopology.GetMessageTopology<EmailEventReceived>().EntityName;
+            cfg.Publish<EmailEventReceived>(p => p.BindQueue(messageExchange, broker.QueueName, q => ConfigureQueue(q, broker)));
 
-            // Belt and braces: an unroutable publish is returned to us as an error rather than confirmed and dropped.
+            // Belt and braces: an unroutable email event is returned to us as an error rather than confirmed and
+            // dropped. Only email events: MassTransit's own Fault<T> events have no queue bound, and a mandatory
+            // fault would fail the move of a faulted event to the error queue.
             cfg.ConfigurePublish(p => p.UseExecute(ctx =>
             {
-                if (ctx.TryGetPayload<RabbitMqSendContext>(out var rabbit))
+                if (ctx is PublishContext<EmailEventReceived> && ctx.TryGetPayload<RabbitMqSendContext>(out var rabbit))
                     rabbit.Mandatory = true;
             }));
+
+            // MassTransit declares the error (and skipped) queue with the receive endpoint's queue arguments; an error
+            // queue is storage for operators, not a work queue, so it keeps only "quorum" (replicated, durable).
+            cfg.SendTopology.ConfigureErrorSettings = ConfigureFailedEventsQueue;
+            cfg.SendTopology.ConfigureDeadLetterSettings = ConfigureFailedEventsQueue;
 
             cfg.ConfigureEndpoints(context);
         });
@@ -93,7 +102,16 @@ public static class BrokerTransport
         ConfigureQueue(rabbit, broker);
         // Declares the error exchange and queue up front, so the broker's own dead-lettering (delivery limit)
         // has somewhere to put a message before the first fault has made MassTransit create them.
-        rabbit.BindDeadLetterQueue(broker.ErrorQueueName, broker.ErrorQueueName);
+        rabbit.BindDeadLetterQueue(broker.ErrorQueueName, broker.ErrorQueueName, ConfigureFailedEventsQueue);
+    }
+
+    /// <summary>The error queue: replicated and durable, without the work queue's limits, consumer rules or dead-lettering.</summary>
+    static void ConfigureFailedEventsQueue(IRabbitMqQueueConfigurator queue)
+    {
+        queue.SetQuorumQueue();
+        queue.SingleActiveConsumer = false;
+        foreach (var argument in new[] { "x-max-length", "x-overflow", "x-delivery-limit", "x-dead-letter-exchange" })
+            queue.SetQueueArgument(argument, null!);
     }
 
     /// <summary>
