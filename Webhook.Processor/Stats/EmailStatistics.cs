@@ -24,6 +24,21 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
 
     public async Task<bool> RecordAsync(EmailEventReceived message, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await RecordOnceAsync(message, cancellationToken);
+        }
+        catch (AmazonDynamoDBException ex) when (!Consumers.TransientFailures.IsTransient(ex))
+        {
+            // MassTransit's fault headers name the innermost exception, which for the AWS SDK is an anonymous HTTP
+            // error; the error queue should say what DynamoDB refused and why.
+            throw new StatisticsRejectedException(
+                $"DynamoDB refused event {message.EventId} ({ex.ErrorCode ?? ex.GetType().Name}): {ex.Message}");
+        }
+    }
+
+    async Task<bool> RecordOnceAsync(EmailEventReceived message, CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
             var emailUpdate = await BuildEmailUpdateAsync(message, cancellationToken);
@@ -146,3 +161,6 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         ["Sk"] = new() { S = sk },
     };
 }
+
+/// <summary>DynamoDB refused an event for good (a validation error, a missing table): retrying cannot help.</summary>
+public sealed class StatisticsRejectedException(string message) : Exception(message);
