@@ -9,8 +9,10 @@ namespace Webhook.Tests.EndToEnd;
 
 /// <summary>Signed HTTP requests through the API and RabbitMQ into PostgreSQL and DynamoDB, on the real servers.</summary>
 [Collection(PipelineTestGroup.Name)]
-public class PipelineTests(PipelineFixture pipeline)
+public class PipelineTests(PipelineFixture fixture)
 {
+    readonly RunningSystem pipeline = fixture.System;
+
     static string Json(string emailId, string type, DateTimeOffset? at = null) =>
         $$"""{"emailId":"{{emailId}}","eventType":"{{type}}"{{(at is { } t ? $",\"occurredAt\":\"{t:O}\"" : "")}}}""";
 
@@ -29,7 +31,9 @@ public class PipelineTests(PipelineFixture pipeline)
 
         var status = await pipeline.PostAsync($"[{Json(a.EmailId, "Opened", at)},{Json(a.EmailId, "Clicked", at.AddMinutes(1))},{Json(b.EmailId, "opened", at)},{Json(b.EmailId, "Spam", at.AddMinutes(2))}]");
         Assert.Equal(HttpStatusCode.Accepted, status);
-        await pipeline.WaitForQueueDrainedAsync();
+        await pipeline.WaitUntilAsync(async () => await ViewCountAsync(a.CustomerId) + await ViewCountAsync(b.CustomerId) == 2 * 2 + 3
+            && await pipeline.Dynamo.EventCountAsync(b.EmailId) == 2, "all four events applied and counted");
+        await pipeline.SettleAsync();
 
         Assert.Equal(1, await pipeline.Dynamo.EmailCounterAsync(a.EmailId, "Opens"));
         Assert.Equal(1, await pipeline.Dynamo.EmailCounterAsync(a.EmailId, "Clicks"));
@@ -52,7 +56,8 @@ public class PipelineTests(PipelineFixture pipeline)
 
         Assert.Equal(HttpStatusCode.Accepted, await pipeline.PostAsync(body, webhookId: "msg_twice_" + email.EmailId));
         Assert.Equal(HttpStatusCode.Accepted, await pipeline.PostAsync(body, webhookId: "msg_twice_" + email.EmailId));
-        await pipeline.WaitForQueueDrainedAsync();
+        await pipeline.WaitUntilAsync(async () => await pipeline.Dynamo.EventCountAsync(email.EmailId) >= 2 && await ViewCountAsync(email.CustomerId) >= 4, "the events applied");
+        await pipeline.SettleAsync();
 
         Assert.Equal(2, await pipeline.Dynamo.EmailCounterAsync(email.EmailId, "Events"));
         Assert.Equal(2, await pipeline.Dynamo.EventCountAsync(email.EmailId));
@@ -74,14 +79,9 @@ public class PipelineTests(PipelineFixture pipeline)
         };
 
         // What a redelivery looks like to the consumer: the same message, with the same id, a second time.
-        await using (var provider = await StartPublisherAsync())
-        {
-            var bus = provider.GetRequiredService<IBusControl>();
-            await bus.Publish(message, c => c.MessageId = message.EventId);
-            await bus.Publish(message, c => c.MessageId = message.EventId);
-            await bus.StopAsync();
-        }
-        await pipeline.WaitForQueueDrainedAsync();
+        await pipeline.PublishDirectlyAsync(message, message);
+        await pipeline.WaitUntilAsync(async () => await ViewCountAsync(email.CustomerId) >= 1, "the event applied");
+        await pipeline.SettleAsync();
 
         Assert.Equal(1, await pipeline.Dynamo.EmailCounterAsync(email.EmailId, "Opens"));
         Assert.Equal(1, await ViewCountAsync(email.CustomerId));
@@ -109,27 +109,16 @@ public class PipelineTests(PipelineFixture pipeline)
         await SendAsync(requests / 3, 2 * requests / 3);
         await pipeline.Processor.StartAsync();
         await SendAsync(2 * requests / 3, requests);
-        await pipeline.WaitForQueueDrainedAsync();
-
         var expectedPerEmail = requests / emails.Length * eventsPerRequest;
+        await pipeline.WaitUntilAsync(async () => (await Task.WhenAll(emails.Select(e => ViewCountAsync(e.CustomerId)))).Sum() >= expectedPerEmail * emails.Length,
+            "every event applied");
+        await pipeline.SettleAsync();
+
         foreach (var email in emails)
         {
             Assert.Equal(expectedPerEmail, await pipeline.Dynamo.EmailCounterAsync(email.EmailId, "Opens"));
             Assert.Equal(expectedPerEmail, await pipeline.Dynamo.EventCountAsync(email.EmailId));
             Assert.Equal(expectedPerEmail, await ViewCountAsync(email.CustomerId));
         }
-    }
-
-    async Task<ServiceProvider> StartPublisherAsync()
-    {
-        var services = new ServiceCollection();
-        services.AddMassTransit(x =>
-        {
-            x.DisableUsageTelemetry();
-            x.UsingRabbitMq((_, cfg) => cfg.Host(new Uri(pipeline.Environment["ConnectionStrings__RabbitMq"])));
-        });
-        var provider = services.BuildServiceProvider();
-        await provider.GetRequiredService<IBusControl>().StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
-        return provider;
     }
 }

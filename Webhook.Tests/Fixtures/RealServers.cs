@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Webhook.Tests.Fixtures;
 
 /// <summary>
-/// RabbitMQ, PostgreSQL and DynamoDB Local of the "test" profile of deploy/local/servers.sh: started once per test
+/// RabbitMQ, PostgreSQL and DynamoDB Local of the "test" profile of deploy/local/servers.sh (or WEBHOOK_PROFILE's): started once per test
 /// run (the script does nothing when they already run) and left running for the run's other tests; the README's
 /// test command stops them at the end. Each fixture isolates itself inside them (its own database, table prefix
 /// and RabbitMQ virtual host).
@@ -14,7 +14,10 @@ public static partial class RealServers
 
     public static Task<ServerSettings> EnsureStartedAsync() => Started.Value;
 
-    public static Dictionary<string, string> ScriptEnvironment => new() { ["WEBHOOK_PROFILE"] = "test" };
+    /// <summary>The servers' profile: "test" unless WEBHOOK_PROFILE names another.</summary>
+    public static string Profile => System.Environment.GetEnvironmentVariable("WEBHOOK_PROFILE") is { Length: > 0 } p ? p : "test";
+
+    public static Dictionary<string, string> ScriptEnvironment => new() { ["WEBHOOK_PROFILE"] = Profile };
 
     public static Task<string> ScriptAsync(params string[] args) =>
         Shell.RunAsync("bash", [Repository.ServersScript, .. args], ScriptEnvironment, TimeSpan.FromMinutes(10));
