@@ -61,10 +61,10 @@ public static class WebhookProcessorExtensions
     /// </summary>
     static void AddDynamoDb(WebApplicationBuilder builder)
     {
-        var aws = builder.Configuration.GetAWSOptions();
         var serviceUrl = builder.Configuration["AWS:ServiceURL"];
         if (!string.IsNullOrEmpty(serviceUrl) && !Uri.TryCreate(serviceUrl, UriKind.Absolute, out _))
             throw new OptionsValidationException("AWS", typeof(string), [$"AWS:ServiceURL '{serviceUrl}' is not an absolute URL."]);
+        var aws = builder.Configuration.GetAWSOptions();
         if (string.IsNullOrEmpty(serviceUrl) && aws.Region is null && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_REGION")))
             throw new OptionsValidationException("AWS", typeof(string), ["AWS:Region (or AWS:ServiceURL for DynamoDB Local) is not set."]);
         if (builder.Environment.IsDevelopment() && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID")) && aws.Profile is null)
