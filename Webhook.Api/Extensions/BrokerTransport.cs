@@ -73,10 +73,13 @@ public static class BrokerTransport
             // Processor had ever started.
             cfg.Publish<EmailEventReceived>(p => p.BindQueue(broker.QueueName, broker.QueueName, q => ConfigureQueue(q, broker)));
 
-            // Belt and braces: an unroutable publish is returned to us as an error rather than confirmed and dropped.
+            // Belt and braces: an unroutable event is returned to us as an error rather than confirmed and dropped.
+            // Events only: when the Processor gives up on an event, MassTransit also publishes a Fault<> of it to an
+            // exchange no queue is bound to; made mandatory, that publish fails, the event never reaches the error
+            // queue and is redelivered until the broker's delivery limit instead.
             cfg.ConfigurePublish(p => p.UseExecute(ctx =>
             {
-                if (ctx.TryGetPayload<RabbitMqSendContext>(out var rabbit))
+                if (ctx is SendContext<EmailEventReceived> && ctx.TryGetPayload<RabbitMqSendContext>(out var rabbit))
                     rabbit.Mandatory = true;
             }));
 
