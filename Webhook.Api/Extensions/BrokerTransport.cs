@@ -83,6 +83,13 @@ public static class BrokerTransport
                     rabbit.Mandatory = true;
             }));
 
+            // MassTransit declares an endpoint's error queue (and its _skipped queue) with the endpoint queue's own
+            // arguments. Ours would make the error queue a quorum queue that dead-letters into itself, and inequivalent
+            // to the classic queue BindDeadLetterQueue declares, so the broker would refuse the move of every fault.
+            // The error queue stays a plain durable classic queue: operators browse it and put messages back in place.
+            cfg.SendTopology.ConfigureErrorSettings = ClearMainQueueArguments;
+            cfg.SendTopology.ConfigureDeadLetterSettings = ClearMainQueueArguments;
+
             cfg.ConfigureEndpoints(context);
         });
     }
@@ -114,6 +121,16 @@ public static class BrokerTransport
         queue.SetQueueArgument("x-overflow", "reject-publish");
         queue.SetQueueArgument("x-delivery-limit", broker.DeliveryLimit);
         queue.SetQueueArgument("x-dead-letter-exchange", broker.ErrorQueueName);
+    }
+
+    /// <summary>Every queue argument <see cref="ConfigureQueue"/> sets: a queue derived from the main one drops them.</summary>
+    static readonly string[] MainQueueArguments =
+        ["x-queue-type", "x-single-active-consumer", "x-max-length", "x-overflow", "x-delivery-limit", "x-dead-letter-exchange"];
+
+    static void ClearMainQueueArguments(IRabbitMqQueueBindingConfigurator queue)
+    {
+        foreach (var argument in MainQueueArguments)
+            queue.SetQueueArgument(argument, null);
     }
 }
 
