@@ -18,7 +18,8 @@ public static class RabbitMqDeadLetterMessage
     const string DeathHeader = "x-death";
     const string DeliveryCountHeader = "x-delivery-count";
 
-    public static DeadLetter Read(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body)
+    /// <param name="deliveryLimit">The main queue's x-delivery-limit: the broker dead-letters an event delivered more often.</param>
+    public static DeadLetter Read(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, int deliveryLimit)
     {
         var headers = properties.Headers ?? new Dictionary<string, object?>();
         var content = ReadBody(body);
@@ -44,13 +45,15 @@ public static class RabbitMqDeadLetterMessage
             failedIn = DeadLetterSources.Broker;
             var why = Text(death, "reason") ?? "unknown";
             var queue = Text(death, "queue") ?? "?";
-            reason = why == "delivery_limit"
+            var overLimit = why == "delivery_limit";
+            reason = overLimit
                 ? $"The broker dead-lettered it from {queue}: delivered too many times without being settled (delivery limit), so the Processor probably crashed or was killed while processing it."
                 : $"The broker dead-lettered it from {queue}: {why}.";
             failedAt = death.TryGetValue("time", out var time) && time is AmqpTimestamp stamp
                 ? DateTimeOffset.FromUnixTimeSeconds(stamp.UnixTime)
                 : null;
-            attempts = Math.Max(earlierDeliveries, 1);
+            // The dead-lettered copy does not say how often it was delivered; over the limit means one more than it.
+            attempts = overLimit ? Math.Max(earlierDeliveries, deliveryLimit + 1) : Math.Max(earlierDeliveries, 1);
         }
         else
         {

@@ -143,7 +143,7 @@ public sealed partial class RabbitMqDeadLetters(
                 channel = await amqp.CreateChannelAsync(cancellationToken: cancellationToken);
                 present = 0;
             }
-            return new Scan(amqp, channel, queue, present);
+            return new Scan(amqp, channel, queue, present, broker.Value.DeliveryLimit);
         }
         catch (Exception ex) when (IsBrokerFailure(ex))
         {
@@ -156,7 +156,7 @@ public sealed partial class RabbitMqDeadLetters(
     static bool IsBrokerFailure(Exception ex) => ex is RabbitMQClientException or IOException or SocketException or TimeoutException;
 
     /// <summary>One pass over the messages present when it began, holding each until it is removed or given back.</summary>
-    sealed class Scan(IConnection connection, IChannel channel, string queue, int present) : IAsyncDisposable
+    sealed class Scan(IConnection connection, IChannel channel, string queue, int present, int deliveryLimit) : IAsyncDisposable
     {
         int _read;
 
@@ -174,7 +174,7 @@ public sealed partial class RabbitMqDeadLetters(
                 return null;
             _read++;
             var body = got.Body.ToArray();
-            return new Message(got.DeliveryTag, got.BasicProperties, body, RabbitMqDeadLetterMessage.Read(got.BasicProperties, body));
+            return new Message(got.DeliveryTag, got.BasicProperties, body, RabbitMqDeadLetterMessage.Read(got.BasicProperties, body, deliveryLimit));
         }
 
         /// <summary>Acknowledges the message: it leaves the queue for good. Not cancellable: its outcome is already decided.</summary>

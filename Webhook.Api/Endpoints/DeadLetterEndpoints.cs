@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Webhook.Api.DeadLetters;
 using Webhook.Api.Options;
@@ -40,7 +41,7 @@ public static partial class DeadLetterEndpoints
     }
 
     public static async Task<Results<Ok<DeadLetterList>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> ListAsync(
-        int? limit, int? offset, IDeadLetters deadLetters, HttpContext http, CancellationToken cancellationToken)
+        [FromQuery] int? limit, [FromQuery] int? offset, IDeadLetters deadLetters, HttpContext http, CancellationToken cancellationToken)
     {
         var take = limit ?? DefaultLimit;
         var skip = offset ?? 0;
@@ -84,7 +85,7 @@ public static partial class DeadLetterEndpoints
     }
 
     public static async Task<Results<Ok<ReplayResult>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> ReplayAsync(
-        [AsParameters] DeadLetterQuery query, double? rate, IDeadLetters deadLetters, IOptions<AdminOptions> options, HttpContext http,
+        [AsParameters] DeadLetterQuery query, [FromQuery] double? rate, IDeadLetters deadLetters, IOptions<AdminOptions> options, HttpContext http,
         CancellationToken cancellationToken)
     {
         var errors = query.Validate(out var selection);
@@ -176,7 +177,13 @@ public static partial class DeadLetterEndpoints
 /// (every one given must match): <c>eventId</c> (repeatable), <c>eventType</c>, <c>emailId</c>, <c>failedAfter</c>,
 /// <c>failedBefore</c> (ISO 8601; the last failure's time).
 /// </summary>
-public sealed record DeadLetterQuery(bool? All, Guid[]? EventId, string? EventType, string? EmailId, DateTimeOffset? FailedBefore, DateTimeOffset? FailedAfter)
+public sealed record DeadLetterQuery(
+    [FromQuery] bool? All,
+    [FromQuery] Guid[]? EventId,
+    [FromQuery] string? EventType,
+    [FromQuery] string? EmailId,
+    [FromQuery] DateTimeOffset? FailedBefore,
+    [FromQuery] DateTimeOffset? FailedAfter)
 {
     /// <summary>
     /// Errors keyed by parameter; none means <paramref name="selection"/> is usable. Naming nothing is an error rather
