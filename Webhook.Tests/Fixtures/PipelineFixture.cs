@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Text.RegularExpressions;
 
 namespace Webhook.Tests.Fixtures;
 
@@ -14,7 +12,9 @@ public sealed partial class PipelineFixture : IAsyncLifetime
 
     public DynamoTables Dynamo { get; } = new();
 
-    public string VirtualHost { get; } = "test-" + Guid.NewGuid().ToString("N")[..10];
+    public RabbitMqVirtualHost Broker { get; } = new();
+
+    public string VirtualHost => Broker.Name;
 
     public HostProcess Api { get; private set; } = null!;
 
@@ -29,7 +29,7 @@ public sealed partial class PipelineFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var servers = await RealServers.EnsureStartedAsync();
-        await Task.WhenAll(Database.InitializeAsync(), Dynamo.InitializeAsync(), CreateVirtualHostAsync());
+        await Task.WhenAll(Database.InitializeAsync(), Dynamo.InitializeAsync(), Broker.InitializeAsync());
 
         Environment = new Dictionary<string, string>
         {
@@ -56,25 +56,13 @@ public sealed partial class PipelineFixture : IAsyncLifetime
             await Api.DisposeAsync();
         if (Processor is not null)
             await Processor.DisposeAsync();
-        await RealServers.ScriptAsync("rabbitmqctl", "delete_vhost", VirtualHost);
+        await Broker.DisposeAsync();
         await Database.DisposeAsync();
         await Dynamo.DisposeAsync();
     }
 
-    async Task CreateVirtualHostAsync()
-    {
-        await RealServers.EnsureStartedAsync();
-        await RealServers.ScriptAsync("rabbitmqctl", "add_vhost", VirtualHost);
-        await RealServers.ScriptAsync("rabbitmqctl", "set_permissions", "-p", VirtualHost, "guest", ".*", ".*", ".*");
-    }
-
     /// <summary>Messages in a queue of this fixture's virtual host, ready and unacknowledged; -1 when it does not exist.</summary>
-    public async Task<int> QueueDepthAsync(string queue)
-    {
-        var listing = await RealServers.ScriptAsync("rabbitmqctl", "-q", "list_queues", "-p", VirtualHost, "name", "messages");
-        var match = Regex.Match(listing, $"^{Regex.Escape(queue)}\\s+(\\d+)\\s*$", RegexOptions.Multiline);
-        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : -1;
-    }
+    public Task<int> QueueDepthAsync(string queue) => Broker.QueueDepthAsync(queue);
 
     /// <summary>Waits until the Processor has settled every message of the queue.</summary>
     public async Task WaitForQueueDrainedAsync(TimeSpan? timeout = null)
