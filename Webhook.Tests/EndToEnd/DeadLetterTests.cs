@@ -276,6 +276,42 @@ public class DeadLetterTests(DeadLetterFixture system)
         Assert.Equal(1, await system.Database.ViewCountAsync(email.CustomerId));
     }
 
+    [Fact]
+    public async Task Should_list_show_replay_and_purge_from_the_operators_command_line()
+    {
+        await system.ResetAsync(ProcessorMode.FailingPermanently);
+        var a = await system.Database.AddEmailAsync(productCount: 1);
+        var b = await system.Database.AddEmailAsync(productCount: 1);
+        var ids = await system.PostEventsAsync((a.EmailId, Opened), (b.EmailId, Clicked));
+        await system.WaitForDeadLettersAsync(2);
+
+        var table = await DlqAsync("list");
+        Assert.Contains($"{ids[0]}  {Opened}", table, StringComparison.Ordinal);
+        Assert.Contains($"{ids[1]}  {Clicked}", table, StringComparison.Ordinal);
+        Assert.EndsWith("1-2 of 2 dead letters.\n", table, StringComparison.Ordinal);
+        Assert.Contains($"Email id:      {b.EmailId}\n", await DlqAsync("show", ids[1].ToString()), StringComparison.Ordinal);
+
+        await system.RunProcessorAsync(ProcessorMode.Working);
+        Assert.Equal("Replayed 1 of 2 dead letters examined (at most 20 events/s).\n", await DlqAsync("replay", "--email", a.EmailId, "--rate", "20"));
+        Assert.Equal("Purged 1 of 1 dead letters examined.\n", await DlqAsync("purge", "--ids", ids[1].ToString(), "--yes"));
+        await system.WaitForQueueDrainedAsync();
+        Assert.Equal(1, await system.Dynamo.EventCountAsync(a.EmailId));
+        Assert.Equal(0, await system.Dynamo.EventCountAsync(b.EmailId));
+        Assert.Equal(0, await system.DeadLetterCountAsync());
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => DlqAsync(["list"], apiKey: "not-the-admin-key"));
+        Assert.Contains("dlq.sh: HTTP 401 Not authorized", refused.Message, StringComparison.Ordinal);
+        var unnamed = await Assert.ThrowsAsync<InvalidOperationException>(() => DlqAsync("purge", "--yes"));
+        Assert.Contains("name the dead letters", unnamed.Message, StringComparison.Ordinal);
+    }
+
+    Task<string> DlqAsync(params string[] args) => DlqAsync(args, DeadLetterFixture.ApiKey);
+
+    /// <summary>Runs deploy/dlq.sh as an operator would; throws with its output when it exits with an error.</summary>
+    Task<string> DlqAsync(string[] args, string apiKey) =>
+        Shell.RunAsync("bash", [Path.Combine(Repository.Root, "deploy", "dlq.sh"), .. args],
+            new Dictionary<string, string> { ["API_URL"] = system.Api.BaseAddress.ToString(), ["ADMIN_API_KEY"] = apiKey });
+
     /// <summary>
     /// Consumes the main queue (a quorum queue with single active consumer takes no basic.get) and gives every
     /// delivery back unsettled, until the broker dead-letters the event; returns how often it was delivered.
