@@ -196,11 +196,11 @@ public class DeadLetterTests(DeadLetterFixture system)
         await system.WaitForDeadLettersAsync(total);
         await system.RunProcessorAsync(ProcessorMode.Working);
 
-        // 10 events/s: the API dies about a second into a replay that would take three.
-        var replay = system.Admin.PostAsync($"{DeadLetterEndpoints.Route}/replay?all=true&rate=10", null);
+        // 5 events/s: the API dies about a second into a replay that would take six.
+        var replay = system.Admin.PostAsync($"{DeadLetterEndpoints.Route}/replay?all=true&rate=5", null);
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await system.DeadLetterCountAsync() > total - 8 && DateTime.UtcNow < deadline)
-            await Task.Delay(50);
+        while (await system.ReadyDeadLetterCountAsync() > total - 5 && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
         await system.Api.KillAsync();
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => replay);
 

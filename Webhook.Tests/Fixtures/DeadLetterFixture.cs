@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using RabbitMQ.Client;
 using Webhook.Api.DeadLetters;
 using Webhook.Api.Endpoints;
 using Webhook.Api.Ingestion;
@@ -131,7 +132,17 @@ public sealed class DeadLetterFixture : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<AcceptedEvents>())!.EventIds;
     }
 
+    /// <summary>Messages in the error queue, ready or held by an operation (rabbitmqctl: exact, but takes a while).</summary>
     public Task<int> DeadLetterCountAsync() => Broker.QueueDepthAsync(ErrorQueueName);
+
+    /// <summary>Messages ready in the error queue, asked over AMQP: fast enough to watch an operation in progress.</summary>
+    public async Task<uint> ReadyDeadLetterCountAsync()
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(Environment["ConnectionStrings__RabbitMq"]) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(ErrorQueueName)).MessageCount;
+    }
 
     public async Task WaitForDeadLettersAsync(int count, TimeSpan? timeout = null)
     {
