@@ -12,6 +12,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapWebhookEndpoints();
+app.MapDeadLetterEndpoints();
 
 app.Run();
 

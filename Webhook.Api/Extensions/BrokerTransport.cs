@@ -75,19 +75,22 @@ public static class BrokerTransport
             var messageExchange = cfg.MessageTopology.GetMessageTopology<EmailEventReceived>().EntityName;
             cfg.Publish<EmailEventReceived>(p => p.BindQueue(messageExchange, broker.QueueName, q => ConfigureQueue(q, broker)));
 
-            // Belt and braces: an unroutable email event is returned to us as an error rather than confirmed and
-            // dropped. Only email events: MassTransit's own Fault<T> events have no queue bound, and a mandatory
-            // fault would fail the move of a faulted event to the error queue.
+            // Belt and braces: an unroutable event is returned to us as an error rather than confirmed and dropped.
+            // Events only: when the Processor gives up on an event, MassTransit also publishes a Fault<> of it to an
+            // exchange no queue is bound to; made mandatory, that publish fails, the event never reaches the error
+            // queue and is redelivered until the broker's delivery limit instead.
             cfg.ConfigurePublish(p => p.UseExecute(ctx =>
             {
-                if (ctx is PublishContext<EmailEventReceived> && ctx.TryGetPayload<RabbitMqSendContext>(out var rabbit))
+                if (ctx is SendContext<EmailEventReceived> && ctx.TryGetPayload<RabbitMqSendContext>(out var rabbit))
                     rabbit.Mandatory = true;
             }));
 
-            // MassTransit declares the error (and skipped) queue with the receive endpoint's queue arguments; an error
-            // queue is storage for operators, not a work queue, so it keeps only "quorum" (replicated, durable).
-            cfg.SendTopology.ConfigureErrorSettings = ConfigureFailedEventsQueue;
-            cfg.SendTopology.ConfigureDeadLetterSettings = ConfigureFailedEventsQueue;
+            // MassTransit declares an endpoint's error queue (and its _skipped queue) with the endpoint queue's own
+            // arguments. Ours would make the error queue a quorum queue that dead-letters into itself, and inequivalent
+            // to the classic queue BindDeadLetterQueue declares, so the broker would refuse the move of every fault.
+            // The error queue stays a plain durable classic queue: operators browse it and put messages back in place.
+            cfg.SendTopology.ConfigureErrorSettings = ClearMainQueueArguments;
+            cfg.SendTopology.ConfigureDeadLetterSettings = ClearMainQueueArguments;
 
             cfg.ConfigureEndpoints(context);
         });
@@ -102,16 +105,7 @@ public static class BrokerTransport
         ConfigureQueue(rabbit, broker);
         // Declares the error exchange and queue up front, so the broker's own dead-lettering (delivery limit)
         // has somewhere to put a message before the first fault has made MassTransit create them.
-        rabbit.BindDeadLetterQueue(broker.ErrorQueueName, broker.ErrorQueueName, ConfigureFailedEventsQueue);
-    }
-
-    /// <summary>The error queue: replicated and durable, without the work queue's limits, consumer rules or dead-lettering.</summary>
-    static void ConfigureFailedEventsQueue(IRabbitMqQueueConfigurator queue)
-    {
-        queue.SetQuorumQueue();
-        queue.SingleActiveConsumer = false;
-        foreach (var argument in new[] { "x-max-length", "x-overflow", "x-delivery-limit", "x-dead-letter-exchange" })
-            queue.SetQueueArgument(argument, null!);
+        rabbit.BindDeadLetterQueue(broker.ErrorQueueName, broker.ErrorQueueName);
     }
 
     /// <summary>
@@ -129,6 +123,16 @@ public static class BrokerTransport
         queue.SetQueueArgument("x-overflow", "reject-publish");
         queue.SetQueueArgument("x-delivery-limit", broker.DeliveryLimit);
         queue.SetQueueArgument("x-dead-letter-exchange", broker.ErrorQueueName);
+    }
+
+    /// <summary>Every queue argument <see cref="ConfigureQueue"/> sets: a queue derived from the main one drops them.</summary>
+    static readonly string[] MainQueueArguments =
+        ["x-queue-type", "x-single-active-consumer", "x-max-length", "x-overflow", "x-delivery-limit", "x-dead-letter-exchange"];
+
+    static void ClearMainQueueArguments(IRabbitMqQueueBindingConfigurator queue)
+    {
+        foreach (var argument in MainQueueArguments)
+            queue.SetQueueArgument(argument, null);
     }
 }
 

@@ -1,4 +1,5 @@
 using MassTransit;
+using Webhook.Api.DeadLetters;
 using Webhook.Api.Ingestion;
 using Webhook.Api.Options;
 using Webhook.Api.Verification;
@@ -24,6 +25,12 @@ public static class WebhookApiExtensions
             .Validate(o => o.RejectionRateLimit.Window >= TimeSpan.FromSeconds(1) && o.RejectionRateLimit.Window <= TimeSpan.FromHours(1),
                 $"{WebhookOptions.Section}:RejectionRateLimit:Window must be between 00:00:01 and 01:00:00.")
             .ValidateOnStart();
+        services.AddOptions<AdminOptions>()
+            .BindConfiguration(AdminOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => AdminOptions.IsKeyAcceptable(o.ApiKey),
+                $"{AdminOptions.Section}:ApiKey must be at least {AdminOptions.MinimumKeyLength} characters without spaces (for example the output of 'openssl rand -base64 32').")
+            .ValidateOnStart();
 
         services.AddProblemDetails();
         services.AddSingleton(TimeProvider.System);
@@ -37,6 +44,7 @@ public static class WebhookApiExtensions
         services.AddSingleton<MailgunEventParser>();
         services.AddScoped<EventPublisher>();
         services.AddScoped<WebhookReceiver>();
+        services.AddSingleton<IDeadLetters, RabbitMqDeadLetters>();
 
         services.AddBrokerOptions();
         services.AddMassTransit(x =>

@@ -16,11 +16,7 @@ public class PipelineTests(PipelineFixture fixture)
     static string Json(string emailId, string type, DateTimeOffset? at = null) =>
         $$"""{"emailId":"{{emailId}}","eventType":"{{type}}"{{(at is { } t ? $",\"occurredAt\":\"{t:O}\"" : "")}}}""";
 
-    async Task<int> ViewCountAsync(int customerId)
-    {
-        await using var db = pipeline.Database.CreateContext();
-        return await db.ViewedProducts.Where(v => v.CustomerId == customerId).SumAsync(v => v.ViewCount);
-    }
+    Task<int> ViewCountAsync(int customerId) => pipeline.Database.ViewCountAsync(customerId);
 
     [Fact]
     public async Task Should_apply_and_count_signed_events_in_both_stores()

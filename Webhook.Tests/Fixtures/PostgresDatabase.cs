@@ -39,6 +39,13 @@ public sealed class PostgresDatabase : IAsyncLifetime
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>How many times the customer has viewed any product, over all products.</summary>
+    public async Task<int> ViewCountAsync(int customerId)
+    {
+        await using var db = CreateContext();
+        return await db.ViewedProducts.Where(v => v.CustomerId == customerId).SumAsync(v => v.ViewCount);
+    }
+
     /// <summary>A customer with an email showing <paramref name="productCount"/> new products; returns the email id.</summary>
     public async Task<(string EmailId, int CustomerId, int[] ProductIds)> AddEmailAsync(int productCount = 2)
     {

@@ -15,12 +15,12 @@ public sealed class RunningSystem : IAsyncDisposable
     public const string QueueName = "email-events";
     public const string ErrorQueueName = "email-events_error";
 
-    RunningSystem(Dictionary<string, string> environment, PostgresDatabase database, DynamoTables dynamo, string virtualHost)
+    RunningSystem(Dictionary<string, string> environment, PostgresDatabase database, DynamoTables dynamo, RabbitMqVirtualHost broker)
     {
         Environment = environment;
         Database = database;
         Dynamo = dynamo;
-        VirtualHost = virtualHost;
+        Broker = broker;
         Api = new HostProcess("Webhook.Api", environment);
         Client = new HttpClient { BaseAddress = Api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -29,7 +29,7 @@ public sealed class RunningSystem : IAsyncDisposable
 
     public DynamoTables Dynamo { get; }
 
-    public string VirtualHost { get; }
+    public RabbitMqVirtualHost Broker { get; }
 
     public Dictionary<string, string> Environment { get; }
 
@@ -47,13 +47,13 @@ public sealed class RunningSystem : IAsyncDisposable
         var servers = await RealServers.EnsureStartedAsync();
         var database = new PostgresDatabase();
         var dynamo = new DynamoTables();
-        var virtualHost = "test-" + Guid.NewGuid().ToString("N")[..10];
-        await Task.WhenAll(database.InitializeAsync(), dynamo.InitializeAsync(), CreateVirtualHostAsync(virtualHost));
+        var broker = new RabbitMqVirtualHost();
+        await Task.WhenAll(database.InitializeAsync(), dynamo.InitializeAsync(), broker.InitializeAsync());
 
         var environment = new Dictionary<string, string>
         {
             ["ConnectionStrings__Postgres"] = database.ConnectionString,
-            ["ConnectionStrings__RabbitMq"] = servers.RabbitMqFor(virtualHost),
+            ["ConnectionStrings__RabbitMq"] = servers.RabbitMqFor(broker.Name),
             ["AWS__ServiceURL"] = servers.DynamoServiceUrl,
             ["AWS__Region"] = "us-east-1",
             ["AWS_ACCESS_KEY_ID"] = "local",
@@ -65,7 +65,7 @@ public sealed class RunningSystem : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             environment[key] = value;
 
-        var system = new RunningSystem(environment, database, dynamo, virtualHost);
+        var system = new RunningSystem(environment, database, dynamo, broker);
         for (var i = 0; i < processors; i++)
             await system.AddProcessorAsync();
         await system.Api.StartAsync();
@@ -87,15 +87,9 @@ public sealed class RunningSystem : IAsyncDisposable
         await Api.DisposeAsync();
         foreach (var processor in Processors)
             await processor.DisposeAsync();
-        await RealServers.ScriptAsync("rabbitmqctl", "delete_vhost", VirtualHost);
+        await Broker.DisposeAsync();
         await Database.DisposeAsync();
         await Dynamo.DisposeAsync();
-    }
-
-    static async Task CreateVirtualHostAsync(string virtualHost)
-    {
-        await RealServers.ScriptAsync("rabbitmqctl", "add_vhost", virtualHost);
-        await RealServers.ScriptAsync("rabbitmqctl", "set_permissions", "-p", virtualHost, "guest", ".*", ".*", ".*");
     }
 
     /// <summary>Messages ready for delivery in a queue, straight from the queue (a passive declare); 0 when it does not exist.</summary>
