@@ -45,8 +45,10 @@ public class DeadLetterTests(DeadLetterFixture system)
 
         var shown = await system.ShowAsync(id);
         Assert.Equal(listed.Reason, shown.Reason);
-        Assert.Contains("Amazon", shown.ExceptionType, StringComparison.Ordinal);
-        Assert.Contains("at Amazon.Runtime", shown.StackTrace, StringComparison.Ordinal);
+        // DynamoDB's own words, not the AWS SDK's anonymous inner HTTP error.
+        Assert.Equal(typeof(Webhook.Processor.Stats.StatisticsRejectedException).FullName, shown.ExceptionType);
+        Assert.Contains("ResourceNotFound", shown.Reason, StringComparison.Ordinal);
+        Assert.Contains("DynamoEmailStatistics", shown.StackTrace, StringComparison.Ordinal);
         Assert.Equal(email.EmailId, shown.Body!.Value.GetProperty("message").GetProperty("emailId").GetString());
 
         using var text = new HttpRequestMessage(HttpMethod.Get, DeadLetterEndpoints.Route);
