@@ -104,6 +104,23 @@ public sealed class BenchDatabase(Servers servers, string name)
             """, ct);
     }
 
+    public async Task<DateTime> NowAsync(CancellationToken ct) => await ScalarAsync<DateTime>("SELECT clock_timestamp()", ct);
+
+    /// <summary>Seconds a design's operations spent doing the work (holding a slot) between two instants of the database's clock.</summary>
+    public async Task<double> WorkSecondsAsync(string design, DateTime from, DateTime to, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand("""
+            SELECT coalesce(sum(extract(epoch FROM least(finished, $3) - greatest(started, $2))), 0)::float8
+            FROM bench_work_log WHERE design = $1 AND finished > $2 AND started < $3
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = design });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = from });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = to });
+        return (double)(await command.ExecuteScalarAsync(ct))!;
+    }
+
     async Task ExecuteAsync(string sql, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);

@@ -26,6 +26,8 @@ public sealed class BenchmarkRun(BenchOptions options)
         var machine = Machine.Describe();
         Console.WriteLine($"Run {run}: {machine.Summary}; host logs in {logs}");
 
+        // One run at a time: a second run would share the bench profile's servers, and the first to finish stops them.
+        await using var runLock = await LockAsync(Path.Combine(Repository.Root, ".state", Servers.Profile, "run.lock"), ct);
         var servers = new Servers();
         await servers.StartAsync(ct);
         try
@@ -195,13 +197,18 @@ public sealed class BenchmarkRun(BenchOptions options)
         var drainClock = Stopwatch.StartNew();
         var drainBefore = _stats.CpuSeconds();
         var appliedBefore = await database.InboxCountAsync(ct);
+        var from = await database.NowAsync(ct);
         await Task.Delay(TimeSpan.FromSeconds(options.DrainSeconds), ct);
         var appliedAfter = await database.InboxCountAsync(ct);
+        var to = await database.NowAsync(ct);
         var drainSeconds = drainClock.Elapsed.TotalSeconds;
+        // Transactions still open at the end have not logged their work yet: a second later they have.
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        var slotsBusy = await database.WorkSecondsAsync("ours", from, to, ct) / ((to - from).TotalSeconds * BenchOptions.ConcurrencyLimit);
         var drainCpu = ProcessStats.Difference(_stats.CpuSeconds(), drainBefore);
         var backlogLeft = await servers.QueueDepthAsync(virtualHost, QueueName, ct);
-        var drain = new DrainResult((appliedAfter - appliedBefore) / drainSeconds, drainSeconds, appliedAfter - appliedBefore, backlogLeft, drainCpu);
-        Console.WriteLine($"4. Drain: {drain.EventsPerSecond:0.0} events/s over {drainSeconds:0} s (ceiling {BenchOptions.ConcurrencyLimit * 1000.0 / options.WorkMilliseconds:0} = {BenchOptions.ConcurrencyLimit} / {options.WorkMilliseconds} ms), {backlogLeft:N0} still queued");
+        var drain = new DrainResult((appliedAfter - appliedBefore) / drainSeconds, drainSeconds, appliedAfter - appliedBefore, backlogLeft, slotsBusy, drainCpu);
+        Console.WriteLine($"4. Drain: {drain.EventsPerSecond:0.0} events/s over {drainSeconds:0} s (ceiling {BenchOptions.ConcurrencyLimit * 1000.0 / options.WorkMilliseconds:0} = {BenchOptions.ConcurrencyLimit} / {options.WorkMilliseconds} ms), {backlogLeft:N0} still queued; the {BenchOptions.ConcurrencyLimit} slots did the work {slotsBusy:0%} of the time");
         var memoryDuringBurst = _stats.PeakMemoryMiB();
 
         await DrainQueueAsync(servers, virtualHost, ct);
@@ -259,6 +266,24 @@ public sealed class BenchmarkRun(BenchOptions options)
         }
     }
 
+    static async Task<FileStream> LockAsync(string path, CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        for (var waited = false; ; waited = true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                if (!waited)
+                    Console.WriteLine($"Another benchmark run holds {path}; waiting for it to finish.");
+                await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            }
+        }
+    }
+
     static void Add(Dictionary<string, double> total, Dictionary<string, double> more)
     {
         foreach (var (name, seconds) in more)
@@ -294,7 +319,7 @@ public sealed record PhaseResult(LoadFigures Figures, Recording Recording, Dicti
 
 public sealed record IngestResult(Dictionary<string, LoadFigures> Figures, Dictionary<string, Dictionary<string, double>> Cpu, Dictionary<string, double> PeakMemory);
 
-public sealed record DrainResult(double EventsPerSecond, double Seconds, long Applied, long BacklogLeft, Dictionary<string, double> Cpu);
+public sealed record DrainResult(double EventsPerSecond, double Seconds, long Applied, long BacklogLeft, double SlotsBusy, Dictionary<string, double> Cpu);
 
 public sealed record BurstResult(PhaseResult Ours, PhaseResult Naive, PhaseResult NaiveUnbounded, DrainResult Drain,
     Dictionary<string, (long InDatabase, long Running)> Concurrency, Dictionary<string, double> PeakMemory);

@@ -181,10 +181,13 @@ public sealed class Report(BenchOptions options, Results results)
              "DynamoDB and applies it to the marketing tables in the same transaction as the work, which is what the time " +
              "per event beyond W is.");
         Line();
-        Line("| applied | over | events/s | ceiling 3 / W | of the ceiling | time per event at the limit | still queued at the end |");
-        Line("|---:|---:|---:|---:|---:|---:|---:|");
+        Line("| applied | over | events/s | ceiling 3 / W | of the ceiling | time per event at the limit | slots doing the work | still queued at the end |");
+        Line("|---:|---:|---:|---:|---:|---:|---:|---:|");
         Line($"| {d.Applied:N0} | {d.Seconds:0.0} s | {d.EventsPerSecond:0.0} | {Ceiling:0} | {d.EventsPerSecond / Ceiling:0%} | " +
-             $"{(d.EventsPerSecond > 0 ? BenchOptions.ConcurrencyLimit * 1000 / d.EventsPerSecond : 0):0.0} ms | {d.BacklogLeft:N0} |");
+             $"{(d.EventsPerSecond > 0 ? BenchOptions.ConcurrencyLimit * 1000 / d.EventsPerSecond : 0):0.0} ms | {d.SlotsBusy:0%} | {d.BacklogLeft:N0} |");
+        Line();
+        Line("*Slots doing the work*: the share of the time the limit's slots spent inside W, from the database's own log; " +
+             "the rest of the time an event held its slot for the Processor's other work.");
         Line();
         if (d.BacklogLeft <= 0)
             Line("The backlog ran out during the window, so the rate above understates the Processor's.");
