@@ -210,6 +210,7 @@ public sealed class BenchmarkRun(BenchOptions options)
         var drain = new DrainResult((appliedAfter - appliedBefore) / drainSeconds, drainSeconds, appliedAfter - appliedBefore, backlogLeft, slotsBusy, drainCpu);
         Console.WriteLine($"4. Drain: {drain.EventsPerSecond:0.0} events/s over {drainSeconds:0} s (ceiling {BenchOptions.ConcurrencyLimit * 1000.0 / options.WorkMilliseconds:0} = {BenchOptions.ConcurrencyLimit} / {options.WorkMilliseconds} ms), {backlogLeft:N0} still queued; the {BenchOptions.ConcurrencyLimit} slots did the work {slotsBusy:0%} of the time");
         var memoryDuringBurst = _stats.PeakMemoryMiB();
+        var composition = _stats.Composition();
 
         await DrainQueueAsync(servers, virtualHost, ct);
         var naive = await NaiveAsync(requests, baselines, "/naive/email", ct);
@@ -223,7 +224,7 @@ public sealed class BenchmarkRun(BenchOptions options)
         Console.WriteLine($"   database operations at once (peak): ours {concurrency["ours"].InDatabase}, naive {concurrency["naive"].InDatabase}, naive on an unbounded database {concurrency["naive-unbounded"].InDatabase}");
         Console.WriteLine($"   p99 naive / ours = {naive.Figures.P99 / ours.Figures.P99:0.0}");
 
-        return new BurstResult(ours, naive, unbounded, drain, concurrency, memoryDuringBurst);
+        return new BurstResult(ours, naive, unbounded, drain, concurrency, memoryDuringBurst, composition);
     }
 
     async Task<PhaseResult> NaiveAsync(Requests requests, HttpClient baselines, string path, CancellationToken ct)
@@ -322,7 +323,8 @@ public sealed record IngestResult(Dictionary<string, LoadFigures> Figures, Dicti
 public sealed record DrainResult(double EventsPerSecond, double Seconds, long Applied, long BacklogLeft, double SlotsBusy, Dictionary<string, double> Cpu);
 
 public sealed record BurstResult(PhaseResult Ours, PhaseResult Naive, PhaseResult NaiveUnbounded, DrainResult Drain,
-    Dictionary<string, (long InDatabase, long Running)> Concurrency, Dictionary<string, double> PeakMemory);
+    Dictionary<string, (long InDatabase, long Running)> Concurrency, Dictionary<string, double> PeakMemory,
+    Dictionary<string, MemoryComposition> Composition);
 
 public sealed record Results
 {

@@ -69,6 +69,15 @@ public sealed class ProcessStats
     public Dictionary<string, double> PeakMemoryMiB() =>
         _watched.Where(w => w.PeakMemory).ToDictionary(w => w.Name, w => StatusKb(w.Pid, "VmHWM:") / 1024.0);
 
+    /// <summary>
+    /// What each process's resident memory is made of now, in MiB: private memory such as the GC heap (RssAnon),
+    /// mapped files such as the runtime's and the assemblies' code (RssFile), and shared memory (RssShmem), which
+    /// for .NET is mostly its executable memory, mapped twice under W^X.
+    /// </summary>
+    public Dictionary<string, MemoryComposition> Composition() =>
+        _watched.Where(w => w.PeakMemory).ToDictionary(w => w.Name, w => new MemoryComposition(
+            StatusKb(w.Pid, "RssAnon:") / 1024.0, StatusKb(w.Pid, "RssFile:") / 1024.0, StatusKb(w.Pid, "RssShmem:") / 1024.0));
+
     static long Cpu(Watched w)
     {
         var fields = StatFields(w.Pid);
@@ -128,3 +137,5 @@ public sealed class ProcessStats
 
     sealed record Watched(string Name, int Pid, bool WithChildren, bool PeakMemory);
 }
+
+public sealed record MemoryComposition(double Private, double Files, double Shared);

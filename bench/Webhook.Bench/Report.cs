@@ -177,9 +177,9 @@ public sealed class Report(BenchOptions options, Results results)
         Line();
         Line($"Right after the burst was acknowledged, the events applied (rows added to `inbox_messages`) over {d.Seconds:0} s, " +
              $"with the work of scenario 3 (W = {options.WorkMilliseconds} ms per event) at the limit of {BenchOptions.ConcurrencyLimit}. " +
-             $"The ceiling is {BenchOptions.ConcurrencyLimit} / W = {Ceiling:0} events/s. Per event the Processor also counts it in " +
-             "DynamoDB and applies it to the marketing tables in the same transaction as the work, which is what the time " +
-             "per event beyond W is.");
+             $"The ceiling is {BenchOptions.ConcurrencyLimit} / W = {Ceiling:0} events/s. Per event the Processor also applies " +
+             "it to the marketing tables in the same transaction as the work, and counts it in DynamoDB meanwhile: what it " +
+             "does besides W while holding a slot is the time per event beyond W.");
         Line();
         Line("| applied | over | events/s | ceiling 3 / W | of the ceiling | time per event at the limit | slots doing the work | still queued at the end |");
         Line("|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -215,6 +215,15 @@ public sealed class Report(BenchOptions options, Results results)
         Line();
         Line($"Target: each of the product's processes under {MemoryLimitMiB:0} MB during 1 and 3.");
         Line();
+        Line("What the resident memory was made of at the end of scenario 4 (from `/proc/<pid>/status`): *private* " +
+             "(RssAnon: the GC heap, thread stacks, native allocations), *mapped files* (RssFile: the runtime's and the " +
+             "assemblies' code and data), *shared* (RssShmem: for .NET mostly its executable memory, which W^X maps twice).");
+        Line();
+        Line("| process | private | mapped files | shared | total |");
+        Line("|---|---:|---:|---:|---:|");
+        foreach (var (name, c) in results.Burst.Composition)
+            Line($"| {name} | {c.Private:0} MiB | {c.Files:0} MiB | {c.Shared:0} MiB | {c.Private + c.Files + c.Shared:0} MiB |");
+        Line();
     }
 
     void Verification()
@@ -249,6 +258,14 @@ public sealed class Report(BenchOptions options, Results results)
         Line("- CPU seconds: utime + stime from `/proc/<pid>/stat` (for PostgreSQL, the postmaster and all its backends, " +
              "reaped ones included); *whole machine*: every process, from `/proc/stat`.");
         Line("- Event ids are all distinct: nothing is skipped as a duplicate.");
+        Line("- Each run keeps its hosts' logs under `.state/bench/runs/<run>/`; `--keep-data` leaves its database, virtual " +
+             "host and tables for inspection, `--keep-servers` the servers.");
+        Line();
+        Line("To look inside a process while a run goes on (the tools are in the repository's tool manifest; `pgrep -f " +
+             "Webhook.Processor.dll` gives the PID): `dotnet tool restore`, then `dotnet dotnet-counters monitor -p <pid> " +
+             "--counters System.Runtime` for GC, allocation and exception rates, `dotnet dotnet-trace collect -p <pid> " +
+             "--providers Microsoft-Windows-DotNETRuntime:0x8000:4` for every exception thrown, with its stack, and " +
+             "`--profile dotnet-sampled-thread-time` for where the threads spend their time.");
         Line();
     }
 
@@ -265,12 +282,23 @@ public sealed class Report(BenchOptions options, Results results)
                  .Select(c => $"{c.Key} {c.Value / ingestSeconds / cores:0%}")) +
              $", other processes {Math.Max(0, ingestCpu.GetValueOrDefault(Names.Machine) - ingestCpu.Where(c => c.Key != Names.Machine).Sum(c => c.Value)) / ingestSeconds / cores:0%}. " +
              "When the cores are saturated, the API's share of them, not the broker, is what limits it: the broker " +
-             "ceiling (b) spends no CPU on HTTP, neither in a server nor in the load generator.");
+             "ceiling (b) spends no CPU on HTTP, neither in a server nor in the load generator. CPU per event on the " +
+             "intake's path: " +
+             $"ours {PerEvent(Names.OursTarget)}; (b) {PerEvent(Names.BrokerTarget)}; (a) {PerEvent(Names.BareTarget)}.");
         var d = results.Burst.Drain;
         if (d.EventsPerSecond > 0)
             Line($"- **Drain**: {BenchOptions.ConcurrencyLimit * 1000 / d.EventsPerSecond:0.0} ms per event at the limit, of which W = {options.WorkMilliseconds} ms " +
-                 "is the simulated work; the rest is the Processor's own work per event (a DynamoDB transaction, the marketing " +
-                 "data's statements and the commit), which runs in series with W under the limit.");
+                 "is the simulated work; the rest is the Processor's own work per event that runs in series with W while the " +
+                 "event holds its slot: the transaction's other statements and its commit, the broker's acknowledgement and " +
+                 "the next delivery, each a wake-up on cores shared with every other process (DynamoDB is written beside W, " +
+                 "not after it).");
+        foreach (var process in new[] { Names.Api, Names.Processor })
+        {
+            if (results.Burst.Composition.TryGetValue(process, out var c))
+                Line($"- **Memory of {process}**: {c.Private:0} MiB private (GC heap, stacks, native), {c.Files:0} MiB of mapped " +
+                     $"files (the runtime's and the assemblies' code), {c.Shared:0} MiB shared (executable memory, mapped twice " +
+                     "under W^X) at the end of scenario 4: most of it is code, which grows with the libraries a host loads, not with load.");
+        }
         Line("- **Burst**: our acknowledgement latency is the ingest path's (HTTP and a confirmed publish) under a load that " +
              "keeps every connection busy; the naive design's is the database's queue: with N connections and a database " +
              "that completes C operations of W ms at once, each request waits about N × W / C.");
@@ -308,6 +336,18 @@ public sealed class Report(BenchOptions options, Results results)
     }
 
     // ------------------------------------------------------------------------------------------ helpers
+
+    /// <summary>Microseconds of CPU per event of the busiest processes while an ingest target ran.</summary>
+    string PerEvent(string target)
+    {
+        var events = results.Ingest.Figures[target].Succeeded;
+        // The processes on the intake's path; the Processor and its stores work through the queue in the background,
+        // at the same pace whichever target runs.
+        var path = new[] { Names.Api, Names.Baselines, Names.Generator, Names.RabbitMq };
+        return string.Join(", ", results.Ingest.Cpu[target].Where(c => path.Contains(c.Key) && c.Value > 0.02 * results.Ingest.Figures[target].Seconds)
+            .OrderByDescending(c => c.Value)
+            .Select(c => $"{c.Key} {c.Value * 1e6 / Math.Max(events, 1):0} µs"));
+    }
 
     double Ceiling => BenchOptions.ConcurrencyLimit * 1000.0 / options.WorkMilliseconds;
 
