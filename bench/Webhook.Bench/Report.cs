@@ -69,7 +69,7 @@ public sealed class Report(BenchOptions options, Results results)
         Line("## Command");
         Line();
         Line("```");
-        Line(("dotnet run -c Release --project bench/Webhook.Bench -- " + string.Join(' ', options.Arguments)).TrimEnd());
+        Line("dotnet run -c Release --project bench/Webhook.Bench" + (options.Arguments.Count > 0 ? " -- " + string.Join(' ', options.Arguments) : ""));
         Line("```");
         Line();
         Line("It builds what it runs, starts the servers of the `bench` profile of `deploy/local/servers.sh` (their own ports, " +
