@@ -126,6 +126,9 @@ public sealed class Report(BenchOptions options, Results results)
         Line();
         LoadTable(["SendGrid batches"], _ => b.Figures, latencyName: "latency per batch", requests: true);
         Line();
+        Line($"With {options.Connections} batches in flight, {options.Connections * BenchOptions.BatchSize:N0} publishes await their " +
+             $"confirms at once; the API's peak resident memory here was {b.PeakMemory.GetValueOrDefault(Names.Api):0} MiB (section 5).");
+        Line();
         CpuTable("CPU seconds", ["SendGrid batches"], _ => b.Cpu, _ => b.Figures.Seconds);
     }
 
@@ -281,6 +284,8 @@ public sealed class Report(BenchOptions options, Results results)
              string.Join(", ", ingestCpu.Where(c => c.Key != Names.Machine).OrderByDescending(c => c.Value)
                  .Select(c => $"{c.Key} {c.Value / ingestSeconds / cores:0%}")) +
              $", other processes {Math.Max(0, ingestCpu.GetValueOrDefault(Names.Machine) - ingestCpu.Where(c => c.Key != Names.Machine).Sum(c => c.Value)) / ingestSeconds / cores:0%}. " +
+             $"The Processor and its two stores, working through the queue meanwhile, took {Background(ingestCpu) / ingestSeconds / cores:0%} " +
+             "of it, for every target alike. " +
              "When the cores are saturated, the API's share of them, not the broker, is what limits it: the broker " +
              "ceiling (b) spends no CPU on HTTP, neither in a server nor in the load generator. CPU per event on the " +
              "intake's path: " +
@@ -299,9 +304,17 @@ public sealed class Report(BenchOptions options, Results results)
                      $"files (the runtime's and the assemblies' code), {c.Shared:0} MiB shared (executable memory, mapped twice " +
                      "under W^X) at the end of scenario 4: most of it is code, which grows with the libraries a host loads, not with load.");
         }
-        Line("- **Burst**: our acknowledgement latency is the ingest path's (HTTP and a confirmed publish) under a load that " +
-             "keeps every connection busy; the naive design's is the database's queue: with N connections and a database " +
-             "that completes C operations of W ms at once, each request waits about N × W / C.");
+        var burst = results.Burst;
+        Line("- **Burst**: our acknowledgement latency is the intake's (HTTP and a confirmed publish) under a load that keeps " +
+             "every connection busy, on cores the servers share; the naive design's is the database's queue: with N " +
+             "connections and a database that completes C operations of W ms at once, each request waits about N × W / C" +
+             (options.DatabaseCapacity > 0
+                 ? $" = {options.Connections} × {options.WorkMilliseconds} / {options.DatabaseCapacity} = {options.Connections * options.WorkMilliseconds / (double)options.DatabaseCapacity:0} ms"
+                 : "") +
+             $", p99 {Ms(burst.Naive.Figures.P99)} here. A ratio of 20 would need our p99 at {Ms(burst.Naive.Figures.P99 / 20)}; " +
+             $"it was {Ms(burst.Ours.Figures.P99)} (the intake's p99 in scenario 1: {Ms(results.Ingest.Figures[Names.OursTarget].P99)}). A database that runs every operation " +
+             $"at once (the unbounded row) spares the naive design its queue, not the database its {burst.Concurrency["naive-unbounded"].InDatabase} " +
+             "operations at once.");
         Line();
     }
 
@@ -336,6 +349,9 @@ public sealed class Report(BenchOptions options, Results results)
     }
 
     // ------------------------------------------------------------------------------------------ helpers
+
+    static double Background(Dictionary<string, double> cpu) =>
+        cpu.GetValueOrDefault(Names.Processor) + cpu.GetValueOrDefault(Names.Dynamo) + cpu.GetValueOrDefault(Names.Postgres);
 
     /// <summary>Microseconds of CPU per event of the busiest processes while an ingest target ran.</summary>
     string PerEvent(string target)
