@@ -6,9 +6,10 @@ using Webhook.Processor.Stats;
 namespace Webhook.Processor.Consumers;
 
 /// <summary>
-/// Counts the event in the statistics and applies it to the marketing data. Each store is idempotent on the event
-/// id by itself, so a crash between the two, and the redelivery after it, counts and applies the event once.
-/// Retries, concurrency and the queue are configured in <see cref="EmailEventReceivedConsumerDefinition"/>.
+/// Counts the event in the statistics and applies it to the marketing data, both at once. Each store is idempotent on
+/// the event id by itself, so a failure of either, or a crash, and the redelivery after it, counts and applies the
+/// event once whichever store finished first. Retries, concurrency and the queue are configured in
+/// <see cref="EmailEventReceivedConsumerDefinition"/>.
 /// </summary>
 public sealed partial class EmailEventReceivedConsumer(
     IEmailStatistics statistics,
@@ -21,8 +22,13 @@ public sealed partial class EmailEventReceivedConsumer(
         var message = context.Message;
         using var inFlight = metrics.StartProcessing();
 
-        var counted = await statistics.RecordAsync(message, context.CancellationToken);
-        var outcome = await marketingData.ApplyAsync(message, context.CancellationToken);
+        // The stores do not depend on each other, so the event holds its concurrency slot for the slower of the two
+        // rather than for both one after the other: with a slow database, DynamoDB's round trips cost no throughput.
+        var counting = statistics.RecordAsync(message, context.CancellationToken);
+        var applying = marketingData.ApplyAsync(message, context.CancellationToken);
+        await Task.WhenAll(counting, applying);
+        var counted = await counting;
+        var outcome = await applying;
 
         if (outcome == ApplyOutcome.UnknownEmail)
             LogUnknownEmail(logger, message.EventId, message.EmailId, message.EventType);

@@ -70,6 +70,10 @@ public static class WebhookProcessorExtensions
         if (builder.Environment.IsDevelopment() && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID")) && aws.Profile is null)
             aws.Credentials = new BasicAWSCredentials("local", "local");
         aws.DefaultClientConfig.Timeout = TimeSpan.FromSeconds(10);
+        // With a ServiceURL the SDK drops the configured region and, on every request, looks for one to sign with:
+        // it parses the URL, then tries its fallback chain, which throws and catches an exception each time.
+        if (!string.IsNullOrEmpty(serviceUrl) && aws.Region is not null)
+            aws.DefaultClientConfig.AuthenticationRegion = aws.Region.SystemName;
 
         builder.Services.AddDefaultAWSOptions(aws);
         builder.Services.AddAWSService<IAmazonDynamoDB>();

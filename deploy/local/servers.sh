@@ -8,8 +8,8 @@
 #                                           rabbitmq-plugins, rabbitmq-queues)
 #   servers.sh psql [ARGS...]               psql on the webhook database
 #
-# WEBHOOK_PROFILE=dev|test (default dev) picks the ports and the state dir, so a developer's running system
-# and a test run never collide. WEBHOOK_STATE_DIR overrides the state dir. RABBITMQ_MANAGEMENT=1 enables the
+# WEBHOOK_PROFILE=dev|test|bench (default dev) picks the ports and the state dir, so a developer's running
+# system, a test run and a benchmark run never collide. WEBHOOK_STATE_DIR overrides the state dir. RABBITMQ_MANAGEMENT=1 enables the
 # management UI on 127.0.0.1. Only processes this script started are ever stopped: by their recorded PID,
 # checked against what that PID runs, or by the PID that listens on one of our own ports.
 set -euo pipefail
@@ -22,7 +22,8 @@ profile=${WEBHOOK_PROFILE:-dev}
 case $profile in
   dev)  pg_port=55432 amqp_port=55672 dist_port=55673 epmd_port=55369 dynamo_port=58000 ;;
   test) pg_port=56432 amqp_port=56672 dist_port=56673 epmd_port=56369 dynamo_port=58001 ;;
-  *) echo "servers.sh: WEBHOOK_PROFILE must be 'dev' or 'test', not '$profile'" >&2; exit 2 ;;
+  bench) pg_port=57432 amqp_port=57672 dist_port=57673 epmd_port=57369 dynamo_port=58002 ;;
+  *) echo "servers.sh: WEBHOOK_PROFILE must be 'dev', 'test' or 'bench', not '$profile'" >&2; exit 2 ;;
 esac
 mgmt_port=$((dist_port + 2))
 

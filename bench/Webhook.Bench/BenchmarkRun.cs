@@ -1,0 +1,338 @@
+using System.Diagnostics;
+using System.Globalization;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+
+namespace Webhook.Bench;
+
+/// <summary>
+/// One run of every scenario, in one process tree on one machine: the bench profile's servers, the product's two
+/// hosts and the baselines host as separate processes, and this process as the load generator. Each run gets its own
+/// database, RabbitMQ virtual host and DynamoDB table prefix, removed at the end.
+/// </summary>
+public sealed class BenchmarkRun(BenchOptions options)
+{
+    const string QueueName = "email-events";
+
+    readonly ProcessStats _stats = new();
+
+    public async Task<string> RunAsync(CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var run = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))[..4];
+        var output = Path.GetFullPath(options.Output ?? Path.Combine(Repository.Root, "docs", "benchmarks.md"));
+        var logs = Path.Combine(Repository.Root, ".state", Servers.Profile, "runs", run);
+        Directory.CreateDirectory(logs);
+        var machine = Machine.Describe();
+        Console.WriteLine($"Run {run}: {machine.Summary}; host logs in {logs}");
+
+        // One run at a time: a second run would share the bench profile's servers, and the first to finish stops them.
+        await using var runLock = await LockAsync(Path.Combine(Repository.Root, ".state", Servers.Profile, "run.lock"), ct);
+        var servers = new Servers();
+        await servers.StartAsync(ct);
+        try
+        {
+            var results = await RunScenariosAsync(servers, run, logs, ct);
+            results = results with { Machine = machine, TotalSeconds = clock.Elapsed.TotalSeconds };
+            new Report(options, results).Write(output);
+            return output;
+        }
+        finally
+        {
+            if (!options.KeepServers)
+                Console.WriteLine(await servers.StopAsync(CancellationToken.None));
+        }
+    }
+
+    async Task<Results> RunScenariosAsync(Servers servers, string run, string logs, CancellationToken ct)
+    {
+        var database = new BenchDatabase(servers, "bench_" + run);
+        var virtualHost = "bench-" + run;
+        var tablePrefix = $"bench-{run}-";
+        var requests = new Requests(run);
+        await database.CreateAsync(ct);
+        await servers.AddVirtualHostAsync(virtualHost, ct);
+
+        var environment = new Dictionary<string, string>(servers.Exports.Where(e => e.Key != "WEBHOOK_PROFILE"))
+        {
+            ["ConnectionStrings__Postgres"] = database.ConnectionString,
+            ["ConnectionStrings__RabbitMq"] = servers.RabbitMqFor(virtualHost),
+            ["Stats__TablePrefix"] = tablePrefix,
+            ["Processor__ConcurrencyLimit"] = BenchOptions.ConcurrencyLimit.ToString(CultureInfo.InvariantCulture),
+            ["Webhooks__Email__Secret"] = requests.StandardSecret,
+            ["Webhooks__SendGrid__VerificationKey"] = requests.SendGridVerificationKey,
+            ["Baselines__Secret"] = requests.StandardSecret,
+            ["Baselines__WorkMilliseconds"] = options.WorkMilliseconds.ToString(CultureInfo.InvariantCulture),
+            ["Baselines__DatabaseCapacity"] = options.DatabaseCapacity.ToString(CultureInfo.InvariantCulture),
+        };
+
+        await using var processor = new HostRunner("Webhook.Processor", environment, logs);
+        await using var api = new HostRunner("Webhook.Api", environment, logs);
+        await using var baselines = new HostRunner("bench/Webhook.Bench.Baselines", environment, logs);
+        BrokerCeiling? broker = null;
+        try
+        {
+            // The Processor first: it migrates the database and creates the tables before anything is published.
+            await processor.StartAsync(ct);
+            await Task.WhenAll(api.StartAsync(ct), baselines.StartAsync(ct));
+            await database.SeedAsync(ct);
+            await database.InstallWorkAsync(ct);
+            broker = new BrokerCeiling(servers.RabbitMqFor(virtualHost));
+            await broker.StartAsync(ct);
+
+            _stats.Watch(Names.Api, api.Pid);
+            _stats.Watch(Names.Processor, processor.Pid);
+            _stats.Watch(Names.Baselines, baselines.Pid);
+            _stats.Watch(Names.Generator, Environment.ProcessId);
+            _stats.Watch(Names.RabbitMq, servers.RabbitMqPid);
+            _stats.Watch(Names.Postgres, servers.PostgresPid, withChildren: true, peakMemory: false);
+            _stats.Watch(Names.Dynamo, servers.DynamoPid);
+
+            using var apiClient = LoadGenerator.HttpClientFor(api.BaseAddress, options.Connections);
+            using var baselineClient = LoadGenerator.HttpClientFor(baselines.BaseAddress, options.Connections);
+
+            // Batches last: their large requests grow the API's heap, which would then count in the next scenario's peak.
+            var ingest = await IngestAsync(requests, apiClient, baselineClient, broker, ct);
+            await DrainQueueAsync(servers, virtualHost, ct);
+            var burst = await BurstAsync(servers, virtualHost, database, requests, apiClient, baselineClient, ct);
+            await DrainQueueAsync(servers, virtualHost, ct);
+            await database.RemoveTriggerAsync(ct);
+            var batches = await BatchesAsync(requests, apiClient, ct);
+
+            return new Results
+            {
+                Ingest = ingest,
+                Batches = batches,
+                Burst = burst,
+                Watched = [.. _stats.WatchedNames],
+                WithoutPeakMemory = [.. _stats.WatchedNames.Where(n => !_stats.HasPeakMemory(n))],
+            };
+        }
+        finally
+        {
+            if (broker is not null)
+                await broker.DisposeAsync();
+            await Task.WhenAll(api.StopAsync(), baselines.StopAsync(), processor.StopAsync());
+            if (options.KeepData)
+                Console.WriteLine($"Kept: database {database.Name}, virtual host {virtualHost}, tables {tablePrefix}*");
+            else
+                await CleanUpAsync(servers, database, virtualHost, tablePrefix);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ 1. ingest
+
+    async Task<IngestResult> IngestAsync(Requests requests, HttpClient api, HttpClient baselines, BrokerCeiling broker, CancellationToken ct)
+    {
+        var targets = new (string Name, Func<long, CancellationToken, Task<int>> Operation)[]
+        {
+            (Names.BareTarget, (n, c) => LoadGenerator.SendAsync(baselines, requests.Standard("/bare", n), c)),
+            (Names.OursTarget, (n, c) => LoadGenerator.SendAsync(api, requests.Standard("/webhooks/email", n), c)),
+            (Names.BrokerTarget, broker.PublishAsync),
+        };
+        Console.WriteLine($"1. Ingest: {targets.Length} targets × {options.Rounds} rounds of {options.DurationSeconds / options.Rounds:0.#} s, {options.Connections} at once");
+
+        foreach (var (_, operation) in targets)
+            await LoadGenerator.RunAsync(options.Connections, TimeSpan.FromSeconds(options.WarmupSeconds), null, 1, operation, ct);
+
+        _stats.ResetPeaks();
+        var parts = targets.ToDictionary(t => t.Name, _ => new List<Recording>());
+        var cpu = targets.ToDictionary(t => t.Name, _ => new Dictionary<string, double>());
+        var round = TimeSpan.FromSeconds(options.DurationSeconds / options.Rounds);
+        for (var r = 0; r < options.Rounds; r++)
+        {
+            // Interleaved, so a neighbour's build slowing the machine for a while weighs on every target alike.
+            foreach (var (name, operation) in targets)
+            {
+                var before = _stats.CpuSeconds();
+                parts[name].Add(await LoadGenerator.RunAsync(options.Connections, round, null, 1, operation, ct));
+                Add(cpu[name], ProcessStats.Difference(_stats.CpuSeconds(), before));
+            }
+        }
+        var peaks = _stats.PeakMemoryMiB();
+
+        var figures = parts.ToDictionary(p => p.Key, p => LoadFigures.Of(Recording.Combine(p.Value)));
+        foreach (var (name, _) in targets)
+            Console.WriteLine($"   {name,-28} {Line(figures[name])}");
+        var ours = figures[Names.OursTarget];
+        Console.WriteLine($"   ours / HTTP ceiling = {ours.EventsPerSecond / figures[Names.BareTarget].EventsPerSecond:0%}, " +
+                          $"ours / broker ceiling = {ours.EventsPerSecond / figures[Names.BrokerTarget].EventsPerSecond:0%}");
+        return new IngestResult(figures, cpu, peaks);
+    }
+
+    // ------------------------------------------------------------------------------------------ 2. batches
+
+    async Task<PhaseResult> BatchesAsync(Requests requests, HttpClient api, CancellationToken ct)
+    {
+        Console.WriteLine($"2. Batches: SendGrid batches of {BenchOptions.BatchSize} events, {options.Connections} at once, {options.DurationSeconds:0.#} s");
+        Task<int> Operation(long n, CancellationToken c) => LoadGenerator.SendAsync(api, requests.SendGridBatch(BenchOptions.BatchSize), c);
+
+        await LoadGenerator.RunAsync(options.Connections, TimeSpan.FromSeconds(options.WarmupSeconds), null, BenchOptions.BatchSize, Operation, ct);
+        _stats.ResetPeaks();
+        var before = _stats.CpuSeconds();
+        var recording = await LoadGenerator.RunAsync(options.Connections, TimeSpan.FromSeconds(options.DurationSeconds), null, BenchOptions.BatchSize, Operation, ct);
+        var cpu = ProcessStats.Difference(_stats.CpuSeconds(), before);
+        var figures = LoadFigures.Of(recording);
+        Console.WriteLine($"   {"SendGrid batches",-28} {Line(figures)}");
+        return new PhaseResult(figures, recording, cpu, _stats.PeakMemoryMiB());
+    }
+
+    // ------------------------------------------------------------------------------------------ 3 and 4. burst and drain
+
+    async Task<BurstResult> BurstAsync(Servers servers, string virtualHost, BenchDatabase database, Requests requests,
+        HttpClient api, HttpClient baselines, CancellationToken ct)
+    {
+        Console.WriteLine($"3. Burst of {options.Burst:N0} events, {options.Connections} at once, W = {options.WorkMilliseconds} ms, database capacity {Capacity(options.DatabaseCapacity)}");
+        await database.InstallTriggerAsync(options.DatabaseCapacity, options.WorkMilliseconds, ct);
+
+        _stats.ResetPeaks();
+        var before = _stats.CpuSeconds();
+        var oursRecording = await LoadGenerator.RunAsync(options.Connections, null, options.Burst, 1,
+            (n, c) => LoadGenerator.SendAsync(api, requests.Standard("/webhooks/email", n), c), ct);
+        var oursCpu = ProcessStats.Difference(_stats.CpuSeconds(), before);
+        var ours = new PhaseResult(LoadFigures.Of(oursRecording), oursRecording, oursCpu, _stats.PeakMemoryMiB());
+        Console.WriteLine($"   {Names.OursTarget,-28} {Line(ours.Figures)}, all acknowledged in {oursRecording.Seconds:0.0} s");
+
+        // 4. Drain: the Processor works through the backlog the burst left, at its limit, on a machine now calm.
+        var drainClock = Stopwatch.StartNew();
+        var drainBefore = _stats.CpuSeconds();
+        var appliedBefore = await database.InboxCountAsync(ct);
+        var from = await database.NowAsync(ct);
+        await Task.Delay(TimeSpan.FromSeconds(options.DrainSeconds), ct);
+        var appliedAfter = await database.InboxCountAsync(ct);
+        var to = await database.NowAsync(ct);
+        var drainSeconds = drainClock.Elapsed.TotalSeconds;
+        // Transactions still open at the end have not logged their work yet: a second later they have.
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        var slotsBusy = await database.WorkSecondsAsync("ours", from, to, ct) / ((to - from).TotalSeconds * BenchOptions.ConcurrencyLimit);
+        var drainCpu = ProcessStats.Difference(_stats.CpuSeconds(), drainBefore);
+        var backlogLeft = await servers.QueueDepthAsync(virtualHost, QueueName, ct);
+        var drain = new DrainResult((appliedAfter - appliedBefore) / drainSeconds, drainSeconds, appliedAfter - appliedBefore, backlogLeft, slotsBusy, drainCpu);
+        Console.WriteLine($"4. Drain: {drain.EventsPerSecond:0.0} events/s over {drainSeconds:0} s (ceiling {BenchOptions.ConcurrencyLimit * 1000.0 / options.WorkMilliseconds:0} = {BenchOptions.ConcurrencyLimit} / {options.WorkMilliseconds} ms), {backlogLeft:N0} still queued; the {BenchOptions.ConcurrencyLimit} slots did the work {slotsBusy:0%} of the time");
+        var memoryDuringBurst = _stats.PeakMemoryMiB();
+        var composition = _stats.Composition();
+
+        await DrainQueueAsync(servers, virtualHost, ct);
+        var naive = await NaiveAsync(requests, baselines, "/naive/email", ct);
+        Console.WriteLine($"   {Names.NaiveTarget,-28} {Line(naive.Figures)}, all acknowledged in {naive.Recording.Seconds:0.0} s");
+        var unbounded = await NaiveAsync(requests, baselines, "/naive/email?capacity=0", ct);
+        Console.WriteLine($"   {Names.NaiveUnboundedTarget,-28} {Line(unbounded.Figures)}, all acknowledged in {unbounded.Recording.Seconds:0.0} s");
+
+        var concurrency = new Dictionary<string, (long InDatabase, long Running)>();
+        foreach (var design in new[] { "ours", "naive", "naive-unbounded" })
+            concurrency[design] = (await database.PeakConcurrencyAsync(design, false, ct), await database.PeakConcurrencyAsync(design, true, ct));
+        Console.WriteLine($"   database operations at once (peak): ours {concurrency["ours"].InDatabase}, naive {concurrency["naive"].InDatabase}, naive on an unbounded database {concurrency["naive-unbounded"].InDatabase}");
+        Console.WriteLine($"   p99 naive / ours = {naive.Figures.P99 / ours.Figures.P99:0.0}");
+
+        return new BurstResult(ours, naive, unbounded, drain, concurrency, memoryDuringBurst, composition);
+    }
+
+    async Task<PhaseResult> NaiveAsync(Requests requests, HttpClient baselines, string path, CancellationToken ct)
+    {
+        _stats.ResetPeaks();
+        var before = _stats.CpuSeconds();
+        var recording = await LoadGenerator.RunAsync(options.Connections, null, options.Burst, 1,
+            (n, c) => LoadGenerator.SendAsync(baselines, requests.Standard(path, n), c), ct);
+        return new PhaseResult(LoadFigures.Of(recording), recording, ProcessStats.Difference(_stats.CpuSeconds(), before), _stats.PeakMemoryMiB());
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    /// <summary>Empties the queue between scenarios and waits until the Processor has settled what it had prefetched.</summary>
+    static async Task DrainQueueAsync(Servers servers, string virtualHost, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        do
+        {
+            await servers.PurgeQueueAsync(virtualHost, QueueName, ct);
+            await Task.Delay(500, ct);
+        }
+        while (await servers.QueueDepthAsync(virtualHost, QueueName, ct) > 0 && DateTime.UtcNow < deadline);
+    }
+
+    static async Task CleanUpAsync(Servers servers, BenchDatabase database, string virtualHost, string tablePrefix)
+    {
+        try
+        {
+            await database.DropAsync(CancellationToken.None);
+            await servers.DeleteVirtualHostAsync(virtualHost, CancellationToken.None);
+            using var dynamo = new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"),
+                new AmazonDynamoDBConfig { ServiceURL = servers.DynamoServiceUrl, AuthenticationRegion = "us-east-1" });
+            foreach (var table in (await dynamo.ListTablesAsync()).TableNames.Where(t => t.StartsWith(tablePrefix, StringComparison.Ordinal)))
+                await dynamo.DeleteTableAsync(table);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or Npgsql.NpgsqlException or AmazonServiceException or HttpRequestException)
+        {
+            Console.Error.WriteLine($"Clean-up incomplete: {ex.Message}");
+        }
+    }
+
+    static async Task<FileStream> LockAsync(string path, CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        for (var waited = false; ; waited = true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                if (!waited)
+                    Console.WriteLine($"Another benchmark run holds {path}; waiting for it to finish.");
+                await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            }
+        }
+    }
+
+    static void Add(Dictionary<string, double> total, Dictionary<string, double> more)
+    {
+        foreach (var (name, seconds) in more)
+            total[name] = total.GetValueOrDefault(name) + seconds;
+    }
+
+    static string Capacity(int capacity) => capacity > 0 ? capacity.ToString(CultureInfo.InvariantCulture) : "unbounded";
+
+    static string Line(LoadFigures f) =>
+        $"{f.EventsPerSecond,8:N0} events/s  p50 {f.P50,7:0.0}  p90 {f.P90,7:0.0}  p99 {f.P99,7:0.0}  max {f.Max,7:0.0} ms  errors {f.ErrorText}";
+}
+
+/// <summary>The names the report uses for processes and targets.</summary>
+public static class Names
+{
+    public const string Api = "Webhook.Api";
+    public const string Processor = "Webhook.Processor";
+    public const string Baselines = "baselines host";
+    public const string Generator = "load generator (bench)";
+    public const string RabbitMq = "RabbitMQ";
+    public const string Postgres = "PostgreSQL (all processes)";
+    public const string Dynamo = "DynamoDB Local";
+    public const string Machine = "whole machine";
+
+    public const string BareTarget = "(a) bare endpoint, 202";
+    public const string OursTarget = "ours: POST /webhooks/email";
+    public const string BrokerTarget = "(b) raw publish + confirm";
+    public const string NaiveTarget = "naive: work in the request";
+    public const string NaiveUnboundedTarget = "naive, unbounded database";
+}
+
+public sealed record PhaseResult(LoadFigures Figures, Recording Recording, Dictionary<string, double> Cpu, Dictionary<string, double> PeakMemory);
+
+public sealed record IngestResult(Dictionary<string, LoadFigures> Figures, Dictionary<string, Dictionary<string, double>> Cpu, Dictionary<string, double> PeakMemory);
+
+public sealed record DrainResult(double EventsPerSecond, double Seconds, long Applied, long BacklogLeft, double SlotsBusy, Dictionary<string, double> Cpu);
+
+public sealed record BurstResult(PhaseResult Ours, PhaseResult Naive, PhaseResult NaiveUnbounded, DrainResult Drain,
+    Dictionary<string, (long InDatabase, long Running)> Concurrency, Dictionary<string, double> PeakMemory,
+    Dictionary<string, MemoryComposition> Composition);
+
+public sealed record Results
+{
+    public Machine? Machine { get; init; }
+    public double TotalSeconds { get; init; }
+    public required IngestResult Ingest { get; init; }
+    public required PhaseResult Batches { get; init; }
+    public required BurstResult Burst { get; init; }
+    public required string[] Watched { get; init; }
+    public required string[] WithoutPeakMemory { get; init; }
+}

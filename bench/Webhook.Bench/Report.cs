@@ -1,0 +1,410 @@
+using System.Globalization;
+using System.Text;
+
+namespace Webhook.Bench;
+
+/// <summary>Writes docs/benchmarks.md (or --output) and the burst chart beside it, and prints the targets.</summary>
+public sealed class Report(BenchOptions options, Results results)
+{
+    const double MemoryLimitMiB = 200;
+    readonly StringBuilder _md = new();
+
+    public void Write(string path)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(directory);
+        var chart = Path.GetFileNameWithoutExtension(path) + "-burst.svg";
+        File.WriteAllText(Path.Combine(directory, chart), Chart.Svg(
+            $"Acknowledgement latency during a burst of {options.Burst:N0} events, {options.Connections} connections, W = {options.WorkMilliseconds} ms",
+            [("Ours: API publishes and answers; the Processor does the work later, 3 at a time", results.Burst.Ours.Recording),
+             ($"Naive: the work inside the request, database capacity {options.DatabaseCapacity}", results.Burst.Naive.Recording)]));
+
+        var targets = Targets();
+        Header();
+        TargetTable(targets);
+        Ingest();
+        Batches();
+        Burst(chart);
+        Drain();
+        Memory();
+        Verification();
+        Method();
+        Bounds();
+        File.WriteAllText(path, _md.ToString());
+
+        Console.WriteLine();
+        foreach (var t in targets)
+            Console.WriteLine($"{(t.Met ? "met   " : "MISSED")}  {t.Name}: {t.Measured}");
+    }
+
+    // ------------------------------------------------------------------------------------------ sections
+
+    void Header()
+    {
+        var m = results.Machine!;
+        Line("# Benchmarks");
+        Line();
+        Line("Written by `bench/Webhook.Bench`; do not edit by hand: the command below reproduces every figure on this page.");
+        if (options.Quick)
+            Line("**Quick run** (`--quick`): a few seconds per scenario and a small burst. It proves the tool works; its figures mean nothing.");
+        Line();
+        Line($"Run on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {results.TotalSeconds / 60:0.0} minutes in all.");
+        Line();
+        Line("## Machine");
+        Line();
+        Line("| | |");
+        Line("|---|---|");
+        Line($"| cores (nproc) | {m.Cores} |");
+        Line($"| CPU model | {m.Model} |");
+        Line($"| memory | {m.MemoryGiB:0.#} GiB |");
+        Line($"| system | {m.OperatingSystem}, {m.Runtime} |");
+        Line($"| load average when the run began | {m.LoadAverage} |");
+        Line();
+        Line("Everything runs on these cores at once: RabbitMQ, PostgreSQL, DynamoDB Local, the API, the Processor, the " +
+             "baselines host, and the load generator (this tool: `HttpClient` over `SocketsHttpHandler`, one connection per " +
+             "worker, requests signed as they are sent). The machine may be shared with other work: the *whole machine* row " +
+             "of each CPU table shows what every process on it used, ours or not. Absolute figures are therefore noisy; the " +
+             "ratios compare targets measured in the same run, interleaved where they run side by side.");
+        Line();
+        Line("## Command");
+        Line();
+        Line("```");
+        Line("dotnet run -c Release --project bench/Webhook.Bench" + (options.Arguments.Count > 0 ? " -- " + string.Join(' ', options.Arguments) : ""));
+        Line("```");
+        Line();
+        Line("It builds what it runs, starts the servers of the `bench` profile of `deploy/local/servers.sh` (their own ports, " +
+             "beside a dev system or a test run), starts the API, the Processor and the baselines host from their Release " +
+             "output as separate processes (Production, configured through environment variables, a database, virtual host " +
+             "and table prefix of their own), runs every scenario, removes what it created and stops the servers.");
+        Line();
+    }
+
+    void TargetTable(List<Target> targets)
+    {
+        Line("## Targets");
+        Line();
+        Line("| target (issue 5) | measured | |");
+        Line("|---|---|---|");
+        foreach (var t in targets)
+            Line($"| {t.Name} | {t.Measured} | {(t.Met ? "met" : "**missed**")} |");
+        Line();
+        Line("Where a target is missed, [What bounds the figures](#what-bounds-the-figures) says why.");
+        Line();
+    }
+
+    void Ingest()
+    {
+        var f = results.Ingest.Figures;
+        var ours = f[Names.OursTarget];
+        Line("## 1. Ingest: one signed event per request");
+        Line();
+        Line($"{options.Connections} connections (or publishes in flight), {options.DurationSeconds:0.#} s per target, as " +
+             $"{options.Rounds} interleaved rounds of {options.DurationSeconds / options.Rounds:0.#} s after a {options.WarmupSeconds:0} s warm-up " +
+             "of each. *Ours* is `POST /webhooks/email` through the API: verify, parse, publish with publisher confirms, 202. " +
+             "(a) is a bare ASP.NET Core endpoint answering 202 to the same requests (the HTTP ceiling); (b) is the API's " +
+             "own publishing (the product's `BrokerTransport`: confirms, mandatory, the same quorum queue) without HTTP, " +
+             $"{options.Connections} publishes awaited at once from the benchmark's process (the broker ceiling). The " +
+             "Processor is running and consuming throughout, as in production, for all three alike.");
+        Line();
+        LoadTable([Names.BareTarget, Names.OursTarget, Names.BrokerTarget], n => f[n], latencyName: "latency");
+        Line();
+        Line($"**ours / (a) = {Ratio(ours.EventsPerSecond, f[Names.BareTarget].EventsPerSecond)}**, " +
+             $"**ours / (b) = {Ratio(ours.EventsPerSecond, f[Names.BrokerTarget].EventsPerSecond)}**.");
+        Line();
+        CpuTable("CPU seconds used while each target ran", [Names.BareTarget, Names.OursTarget, Names.BrokerTarget],
+            n => results.Ingest.Cpu[n], n => f[n].Seconds);
+    }
+
+    void Batches()
+    {
+        var b = results.Batches;
+        Line("## 2. Batches: SendGrid, 100 events per request");
+        Line();
+        Line($"`POST /webhooks/sendgrid`, each a JSON array of {BenchOptions.BatchSize} events signed with ECDSA P-256 as SendGrid " +
+             $"signs (a key made for the run; its public half is `Webhooks:SendGrid:VerificationKey`), {options.Connections} " +
+             $"connections, {options.DurationSeconds:0.#} s. Every event is published and confirmed before the 202.");
+        Line();
+        LoadTable(["SendGrid batches"], _ => b.Figures, latencyName: "latency per batch", requests: true);
+        Line();
+        Line($"With {options.Connections} batches in flight, {options.Connections * BenchOptions.BatchSize:N0} publishes await their " +
+             $"confirms at once; the API's peak resident memory here was {b.PeakMemory.GetValueOrDefault(Names.Api):0} MiB (section 5).");
+        Line();
+        CpuTable("CPU seconds", ["SendGrid batches"], _ => b.Cpu, _ => b.Figures.Seconds);
+    }
+
+    void Burst(string chart)
+    {
+        var b = results.Burst;
+        Line("## 3. A burst with slow downstream work (the seed's scenario)");
+        Line();
+        Line($"Every event costs the database W = {options.WorkMilliseconds} ms of work, and the database completes at most " +
+             $"{Capacity} such operations at once: beyond that, operations queue inside it, as they queue on locks, CPU or " +
+             $"disk in a real one. A burst of {options.Burst:N0} single-event requests arrives on {options.Connections} connections.");
+        Line();
+        Line("- **Ours**: the real API and the real Processor (limit 3). The work runs in the Processor's own transaction: a " +
+             "trigger on `inbox_messages`, created only in the benchmark's database, calls `bench_work(…)` for every event " +
+             "applied. The request is acknowledged once the event is in the broker.");
+        Line("- **Naive**: an endpoint of the baselines host (not part of the product) that verifies the signature and calls " +
+             "the same `bench_work(…)` inside the request through Npgsql's default pool (100 connections, as a typical " +
+             "application has), acknowledging when the work is done.");
+        Line("- **Naive, unbounded database**: the same, against a database that never runs out of capacity (pure " +
+             "`pg_sleep`), for comparison: the best the naive design can do.");
+        Line();
+        Line("Operations at once are counted in the database, exactly: `bench_work` logs when each operation entered the " +
+             "database, got its slot and finished, and a sweep over those instants gives the peak.");
+        Line();
+        Line("| design | events/s acknowledged | ack p50 | ack p90 | ack p99 | ack max | every event acknowledged after | errors | database operations at once (peak) | of which running |");
+        Line("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|");
+        foreach (var (name, phase, design) in new[] { (Names.OursTarget, b.Ours, "ours"), (Names.NaiveTarget, b.Naive, "naive"), (Names.NaiveUnboundedTarget, b.NaiveUnbounded, "naive-unbounded") })
+        {
+            var f = phase.Figures;
+            var c = b.Concurrency[design];
+            Line($"| {name} | {f.EventsPerSecond:N0} | {Ms(f.P50)} | {Ms(f.P90)} | {Ms(f.P99)} | {Ms(f.Max)} | {phase.Recording.Seconds:0.0} s | {f.ErrorText} | {c.InDatabase} | {c.Running} |");
+        }
+        Line();
+        Line($"**naive p99 / ours p99 = {b.Naive.Figures.P99 / b.Ours.Figures.P99:0.0}×**; every event acknowledged " +
+             $"{b.Naive.Recording.Seconds / b.Ours.Recording.Seconds:0.0}× sooner with ours. Against the unbounded database: " +
+             $"p99 ratio {b.NaiveUnbounded.Figures.P99 / b.Ours.Figures.P99:0.00}×.");
+        Line();
+        Line($"![Acknowledgement latency over time during the burst, ours and naive]({chart})");
+        Line();
+        CpuTable("CPU seconds", [Names.OursTarget, Names.NaiveTarget, Names.NaiveUnboundedTarget],
+            n => n == Names.OursTarget ? b.Ours.Cpu : n == Names.NaiveTarget ? b.Naive.Cpu : b.NaiveUnbounded.Cpu,
+            n => n == Names.OursTarget ? b.Ours.Recording.Seconds : n == Names.NaiveTarget ? b.Naive.Recording.Seconds : b.NaiveUnbounded.Recording.Seconds);
+    }
+
+    void Drain()
+    {
+        var d = results.Burst.Drain;
+        Line("## 4. Drain: the Processor working through the backlog");
+        Line();
+        Line($"Right after the burst was acknowledged, the events applied (rows added to `inbox_messages`) over {d.Seconds:0} s, " +
+             $"with the work of scenario 3 (W = {options.WorkMilliseconds} ms per event) at the limit of {BenchOptions.ConcurrencyLimit}. " +
+             $"The ceiling is {BenchOptions.ConcurrencyLimit} / W = {Ceiling:0} events/s. Per event the Processor also applies " +
+             "it to the marketing tables in the same transaction as the work, and counts it in DynamoDB meanwhile: what it " +
+             "does besides W while holding a slot is the time per event beyond W.");
+        Line();
+        Line("| applied | over | events/s | ceiling 3 / W | of the ceiling | time per event at the limit | slots doing the work | still queued at the end |");
+        Line("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Line($"| {d.Applied:N0} | {d.Seconds:0.0} s | {d.EventsPerSecond:0.0} | {Ceiling:0} | {d.EventsPerSecond / Ceiling:0%} | " +
+             $"{(d.EventsPerSecond > 0 ? BenchOptions.ConcurrencyLimit * 1000 / d.EventsPerSecond : 0):0.0} ms | {d.SlotsBusy:0%} | {d.BacklogLeft:N0} |");
+        Line();
+        Line("*Slots doing the work*: the share of the time the limit's slots spent inside W, from the database's own log; " +
+             "the rest of the time an event held its slot for the Processor's other work.");
+        Line();
+        if (d.BacklogLeft <= 0)
+            Line("The backlog ran out during the window, so the rate above understates the Processor's.");
+        CpuTable("CPU seconds during the drain", ["drain"], _ => d.Cpu, _ => d.Seconds);
+    }
+
+    void Memory()
+    {
+        Line("## 5. Memory: peak resident set size");
+        Line();
+        Line("VmHWM of each process, reset (`/proc/<pid>/clear_refs`) at the start of each scenario. PostgreSQL is left " +
+             "out: its memory is shared between one process per connection.");
+        Line();
+        var columns = new (string Name, Dictionary<string, double> Peaks)[]
+        {
+            ("1. ingest", results.Ingest.PeakMemory),
+            ("2. batches", results.Batches.PeakMemory),
+            ("3. burst + 4. drain, ours", results.Burst.PeakMemory),
+            ("3. naive", results.Burst.Naive.PeakMemory),
+        };
+        Line($"| process | {string.Join(" | ", columns.Select(c => c.Name))} |");
+        Line($"|---|{string.Concat(columns.Select(_ => "---:|"))}");
+        foreach (var name in results.Watched.Except(results.WithoutPeakMemory))
+            Line($"| {name} | {string.Join(" | ", columns.Select(c => c.Peaks.TryGetValue(name, out var v) ? $"{v:0} MiB" : "—"))} |");
+        Line();
+        Line($"Target: each of the product's processes under {MemoryLimitMiB:0} MB during 1 and 3.");
+        Line();
+        Line("What the resident memory was made of at the end of scenario 4 (from `/proc/<pid>/status`): *private* " +
+             "(RssAnon: the GC heap, thread stacks, native allocations), *mapped files* (RssFile: the runtime's and the " +
+             "assemblies' code and data), *shared* (RssShmem: for .NET mostly its executable memory, which W^X maps twice).");
+        Line();
+        Line("| process | private | mapped files | shared | total |");
+        Line("|---|---:|---:|---:|---:|");
+        foreach (var (name, c) in results.Burst.Composition)
+            Line($"| {name} | {c.Private:0} MiB | {c.Files:0} MiB | {c.Shared:0} MiB | {c.Private + c.Files + c.Shared:0} MiB |");
+        Line();
+    }
+
+    void Verification()
+    {
+        Line("## 6. Verification micro-benchmarks");
+        Line();
+        Line("Not rerun here (they take minutes and need a quiet machine more than this run does): the figures of " +
+             "[verification-benchmarks.md](verification-benchmarks.md), measured with BenchmarkDotNet by " +
+             "`bench/Webhook.Bench.Verification`, copied from that page when this run was written:");
+        Line();
+        var source = Path.Combine(Repository.Root, "docs", "verification-benchmarks.md");
+        var table = File.Exists(source)
+            ? File.ReadLines(source).SkipWhile(l => !l.StartsWith("## Figures", StringComparison.Ordinal)).Where(l => l.StartsWith('|')).ToList()
+            : [];
+        if (table.Count == 0)
+            Line("(docs/verification-benchmarks.md has no figures table.)");
+        foreach (var row in table)
+            Line(row);
+        Line();
+    }
+
+    void Method()
+    {
+        Line("## How it is measured");
+        Line();
+        Line("- Load is closed-loop: each of the N workers sends its next request when the last one was answered. Latency is " +
+             "from sending the request to reading the whole response, as the sender sees it; it includes the load generator's " +
+             "own queueing on the shared cores.");
+        Line("- events/s counts only events acknowledged with 202; *errors* lists every other status (\"no answer\": the " +
+             "connection failed).");
+        Line("- Percentiles are exact, over every request of the scenario.");
+        Line("- CPU seconds: utime + stime from `/proc/<pid>/stat` (for PostgreSQL, the postmaster and all its backends, " +
+             "reaped ones included); *whole machine*: every process, from `/proc/stat`.");
+        Line("- Event ids are all distinct: nothing is skipped as a duplicate.");
+        Line("- Each run keeps its hosts' logs under `.state/bench/runs/<run>/`; `--keep-data` leaves its database, virtual " +
+             "host and tables for inspection, `--keep-servers` the servers.");
+        Line();
+        Line("To look inside a process while a run goes on (the tools are in the repository's tool manifest; `pgrep -f " +
+             "Webhook.Processor.dll` gives the PID): `dotnet tool restore`, then `dotnet dotnet-counters monitor -p <pid> " +
+             "--counters System.Runtime` for GC, allocation and exception rates, `dotnet dotnet-trace collect -p <pid> " +
+             "--providers Microsoft-Windows-DotNETRuntime:0x8000:4` for every exception thrown, with its stack, and " +
+             "`--profile dotnet-sampled-thread-time` for where the threads spend their time.");
+        Line();
+    }
+
+    void Bounds()
+    {
+        Line("## What bounds the figures");
+        Line();
+        var ingestCpu = results.Ingest.Cpu[Names.OursTarget];
+        var ingestSeconds = results.Ingest.Figures[Names.OursTarget].Seconds;
+        var cores = results.Machine!.Cores;
+        var busy = ingestCpu.GetValueOrDefault(Names.Machine) / (ingestSeconds * cores);
+        Line($"- **Ingest** used {busy:0%} of the machine's {cores} cores while ours ran. Where the CPU went: " +
+             string.Join(", ", ingestCpu.Where(c => c.Key != Names.Machine).OrderByDescending(c => c.Value)
+                 .Select(c => $"{c.Key} {c.Value / ingestSeconds / cores:0%}")) +
+             $", other processes {Math.Max(0, ingestCpu.GetValueOrDefault(Names.Machine) - ingestCpu.Where(c => c.Key != Names.Machine).Sum(c => c.Value)) / ingestSeconds / cores:0%}. " +
+             $"The Processor and its two stores, working through the queue meanwhile, took {Background(ingestCpu) / ingestSeconds / cores:0%} " +
+             "of it, for every target alike. " +
+             "When the cores are saturated, the API's share of them, not the broker, is what limits it: the broker " +
+             "ceiling (b) spends no CPU on HTTP, neither in a server nor in the load generator. CPU per event on the " +
+             "intake's path: " +
+             $"ours {PerEvent(Names.OursTarget)}; (b) {PerEvent(Names.BrokerTarget)}; (a) {PerEvent(Names.BareTarget)}.");
+        var d = results.Burst.Drain;
+        if (d.EventsPerSecond > 0)
+            Line($"- **Drain**: {BenchOptions.ConcurrencyLimit * 1000 / d.EventsPerSecond:0.0} ms per event at the limit, of which W = {options.WorkMilliseconds} ms " +
+                 "is the simulated work; the rest is the Processor's own work per event that runs in series with W while the " +
+                 "event holds its slot: the transaction's other statements and its commit, the broker's acknowledgement and " +
+                 "the next delivery, each a wake-up on cores shared with every other process (DynamoDB is written beside W, " +
+                 "not after it).");
+        foreach (var process in new[] { Names.Api, Names.Processor })
+        {
+            if (results.Burst.Composition.TryGetValue(process, out var c))
+                Line($"- **Memory of {process}**: {c.Private:0} MiB private (GC heap, stacks, native), {c.Files:0} MiB of mapped " +
+                     $"files (the runtime's and the assemblies' code), {c.Shared:0} MiB shared (executable memory, mapped twice " +
+                     "under W^X) at the end of scenario 4: most of it is code, which grows with the libraries a host loads, not with load.");
+        }
+        var burst = results.Burst;
+        Line("- **Burst**: our acknowledgement latency is the intake's (HTTP and a confirmed publish) under a load that keeps " +
+             "every connection busy, on cores the servers share; the naive design's is the database's queue: with N " +
+             "connections and a database that completes C operations of W ms at once, each request waits about N × W / C" +
+             (options.DatabaseCapacity > 0
+                 ? $" = {options.Connections} × {options.WorkMilliseconds} / {options.DatabaseCapacity} = {options.Connections * options.WorkMilliseconds / (double)options.DatabaseCapacity:0} ms"
+                 : "") +
+             $", p99 {Ms(burst.Naive.Figures.P99)} here. A ratio of 20 would need our p99 at {Ms(burst.Naive.Figures.P99 / 20)}; " +
+             $"it was {Ms(burst.Ours.Figures.P99)} (the intake's p99 in scenario 1: {Ms(results.Ingest.Figures[Names.OursTarget].P99)}). A database that runs every operation " +
+             $"at once (the unbounded row) spares the naive design its queue, not the database its {burst.Concurrency["naive-unbounded"].InDatabase} " +
+             "operations at once.");
+        Line();
+    }
+
+    // ------------------------------------------------------------------------------------------ targets
+
+    List<Target> Targets()
+    {
+        var f = results.Ingest.Figures;
+        var ours = f[Names.OursTarget];
+        var broker = f[Names.BrokerTarget];
+        var b = results.Burst;
+        var p99Ratio = b.Naive.Figures.P99 / b.Ours.Figures.P99;
+        var peak = b.Concurrency["ours"].InDatabase;
+        var drainShare = b.Drain.EventsPerSecond / Ceiling;
+        var targets = new List<Target>
+        {
+            new($"ingest ≥ 80% of the broker ceiling (b)", $"{Ratio(ours.EventsPerSecond, broker.EventsPerSecond)} ({ours.EventsPerSecond:N0} / {broker.EventsPerSecond:N0} events/s)",
+                ours.EventsPerSecond >= 0.8 * broker.EventsPerSecond),
+            new("ingest p99 ≤ 50 ms", Ms(ours.P99), ours.P99 <= 50),
+            new("burst: our ack p99 ≥ 20 × lower than the naive design's", $"{p99Ratio:0.0}× ({Ms(b.Ours.Figures.P99)} vs {Ms(b.Naive.Figures.P99)})", p99Ratio >= 20),
+            new($"burst: the database never sees more than the limit ({BenchOptions.ConcurrencyLimit})", $"peak {peak} (naive: {b.Concurrency["naive"].InDatabase})", peak <= BenchOptions.ConcurrencyLimit),
+            new($"drain ≥ 90% of 3 / W = {Ceiling:0} events/s", $"{b.Drain.EventsPerSecond:0.0} events/s = {drainShare:0%}", drainShare >= 0.9),
+        };
+        foreach (var process in new[] { Names.Api, Names.Processor })
+        {
+            var during = new[] { results.Ingest.PeakMemory.GetValueOrDefault(process), results.Burst.PeakMemory.GetValueOrDefault(process) };
+            // MB as the issue says it: 200 MB = 200 × 10^6 bytes.
+            var limitMiB = MemoryLimitMiB * 1e6 / (1024 * 1024);
+            targets.Add(new($"{process} under {MemoryLimitMiB:0} MB RSS during 1 and 3", $"{during[0]:0} MiB and {during[1]:0} MiB", during.Max() < limitMiB));
+        }
+        return targets;
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    static double Background(Dictionary<string, double> cpu) =>
+        cpu.GetValueOrDefault(Names.Processor) + cpu.GetValueOrDefault(Names.Dynamo) + cpu.GetValueOrDefault(Names.Postgres);
+
+    /// <summary>Microseconds of CPU per event of the busiest processes while an ingest target ran.</summary>
+    string PerEvent(string target)
+    {
+        var events = results.Ingest.Figures[target].Succeeded;
+        // The processes on the intake's path; the Processor and its stores work through the queue in the background,
+        // at the same pace whichever target runs.
+        var path = new[] { Names.Api, Names.Baselines, Names.Generator, Names.RabbitMq };
+        return string.Join(", ", results.Ingest.Cpu[target].Where(c => path.Contains(c.Key) && c.Value > 0.02 * results.Ingest.Figures[target].Seconds)
+            .OrderByDescending(c => c.Value)
+            .Select(c => $"{c.Key} {c.Value * 1e6 / Math.Max(events, 1):0} µs"));
+    }
+
+    double Ceiling => BenchOptions.ConcurrencyLimit * 1000.0 / options.WorkMilliseconds;
+
+    string Capacity => options.DatabaseCapacity > 0 ? options.DatabaseCapacity.ToString(CultureInfo.InvariantCulture) : "unbounded";
+
+    void LoadTable(string[] names, Func<string, LoadFigures> figures, string latencyName, bool requests = false)
+    {
+        Line($"| target | events/s |{(requests ? " requests/s |" : "")} {latencyName} p50 | p90 | p99 | max | requests | errors |");
+        Line($"|---|---:|{(requests ? "---:|" : "")}---:|---:|---:|---:|---:|---|");
+        foreach (var name in names)
+        {
+            var f = figures(name);
+            Line($"| {name} | {f.EventsPerSecond:N0} |{(requests ? $" {f.RequestsPerSecond:N0} |" : "")} {Ms(f.P50)} | {Ms(f.P90)} | {Ms(f.P99)} | {Ms(f.Max)} | {f.Operations:N0} | {f.ErrorText} |");
+        }
+    }
+
+    void CpuTable(string title, string[] columns, Func<string, Dictionary<string, double>> cpu, Func<string, double> seconds)
+    {
+        Line($"{title} (and, in brackets, the share of the machine's {results.Machine!.Cores} cores over the target's wall time):");
+        Line();
+        Line($"| process | {string.Join(" | ", columns)} |");
+        Line($"|---|{string.Concat(columns.Select(_ => "---:|"))}");
+        foreach (var process in results.Watched.Append(Names.Machine))
+        {
+            var cells = columns.Select(c =>
+            {
+                var s = cpu(c).GetValueOrDefault(process);
+                return $"{s:0.0} s ({s / (seconds(c) * results.Machine.Cores):0%})";
+            });
+            Line($"| {process} | {string.Join(" | ", cells)} |");
+        }
+        Line();
+    }
+
+    static string Ratio(double a, double b) => b > 0 ? (a / b).ToString("0%", CultureInfo.InvariantCulture) : "—";
+
+    static string Ms(double ms) => ms >= 1000
+        ? (ms / 1000).ToString("0.00", CultureInfo.InvariantCulture) + " s"
+        : ms.ToString(ms < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + " ms";
+
+    void Line(string text = "") => _md.Append(text).Append('\n');
+
+    sealed record Target(string Name, string Measured, bool Met);
+}
