@@ -26,7 +26,8 @@ public class FaultTests(FaultReport report, ITestOutputHelper output)
             NpgsqlConnection.ClearAllPools();
     }
 
-    async Task RunAsync(string scenario, RunningSystem system, Func<ProviderSender, Task> fault, Func<RunningSystem, Task>? during = null, int expectedDeadLetters = 0)
+    async Task RunAsync(string scenario, RunningSystem system, Func<ProviderSender, Task> fault, Func<RunningSystem, Task>? during = null,
+        int expectedDeadLetters = 0)
     {
         var emails = await system.AddEmailsAsync(EmailCount);
         var sender = new ProviderSender(system.Client, emails);
@@ -135,12 +136,14 @@ public class FaultTests(FaultReport report, ITestOutputHelper output)
     public async Task Should_dead_letter_a_poison_event_with_its_reason_while_the_stream_flows_past()
     {
         await using var system = await RunningSystem.StartAsync();
-        // DynamoDB refuses a partition key over 2048 bytes: this event can never be counted.
+        // DynamoDB refuses a partition key over 2048 bytes: this event can never be counted. (The Processor writes
+        // both stores at once, so its PostgreSQL half, an unknown email of another type, commits; the audit counts
+        // the stream's Opened events only.)
         var poison = new EmailEventReceived
         {
             EventId = Guid.NewGuid(),
             EmailId = new string('p', 3000),
-            EventType = EmailEventTypes.Opened,
+            EventType = "bounce",
             OccurredAt = DateTimeOffset.UtcNow,
             ReceivedAt = DateTimeOffset.UtcNow,
             Provider = "test",

@@ -41,6 +41,8 @@ public sealed class HostProcess : IAsyncDisposable
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Repository.HostDll(_project));
+        // The content root is the working directory: the host's own appsettings.json sits beside its dll.
+        info.WorkingDirectory = Path.GetDirectoryName(Repository.HostDll(_project))!;
         foreach (var (key, value) in _environment)
             info.Environment[key] = value;
 

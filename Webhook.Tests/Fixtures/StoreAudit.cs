@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Webhook.Contracts;
 
 namespace Webhook.Tests.Fixtures;
 
@@ -12,7 +13,7 @@ public sealed record StoreAudit(int Applied, int DistinctApplied, int Counted, i
     {
         await using var db = system.Database.CreateContext();
         var applied = await db.ViewedProducts.SumAsync(v => v.ViewCount);
-        var distinctApplied = await db.InboxMessages.CountAsync();
+        var distinctApplied = await db.InboxMessages.CountAsync(m => m.EventType == EmailEventTypes.Opened);
         var counted = 0;
         var distinctCounted = 0;
         foreach (var emailId in emailIds)
