@@ -151,7 +151,9 @@ public class DeadLetterTests(DeadLetterFixture system)
         Assert.Equal(c.EmailId, left.EmailId);
         Assert.Equal(ids[3], left.EventId);
         Assert.Equal(0, await system.Dynamo.EventCountAsync(c.EmailId));
-        Assert.Equal(0, await system.Database.ViewCountAsync(c.CustomerId));
+        // The Processor writes both stores at once: the PostgreSQL half of an event DynamoDB refused may already be
+        // applied (a replay then completes the other half), but never twice.
+        Assert.InRange(await system.Database.ViewCountAsync(c.CustomerId), 0, 1);
         Assert.Equal(2, await system.Dynamo.EventCountAsync(a.EmailId));
         Assert.Equal(1, await system.Dynamo.EmailCounterAsync(a.EmailId, "Clicks"));
         Assert.Equal(1, await system.Dynamo.EventCountAsync(b.EmailId));
