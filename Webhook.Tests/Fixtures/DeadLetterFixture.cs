@@ -136,7 +136,7 @@ public sealed class DeadLetterFixture : IAsyncLifetime
     public Task<int> DeadLetterCountAsync() => Broker.QueueDepthAsync(ErrorQueueName);
 
     /// <summary>Messages ready in the error queue, asked over AMQP: fast enough to watch an operation in progress.</summary>
-    public Task<uint> ReadyDeadLetterCountAsync() => ReadyMessagesAsync(ErrorQueueName);
+    public Task<uint> ReadyDeadLetterCountAsync() => Broker.ReadyMessagesAsync(ErrorQueueName);
 
     public async Task WaitForDeadLettersAsync(int count, TimeSpan? timeout = null)
     {
@@ -161,7 +161,7 @@ public sealed class DeadLetterFixture : IAsyncLifetime
         var emptySince = DateTime.MaxValue;
         while (true)
         {
-            var empty = await Broker.QueueDepthAsync(QueueName) == 0 && await ReadyMessagesAsync(QueueName) == 0;
+            var empty = await Broker.QueueDepthAsync(QueueName) == 0 && await Broker.ReadyMessagesAsync(QueueName) == 0;
             emptySince = empty ? (emptySince == DateTime.MaxValue ? DateTime.UtcNow : emptySince) : DateTime.MaxValue;
             if (empty && DateTime.UtcNow - emptySince > TimeSpan.FromSeconds(6))
                 return;
@@ -169,14 +169,6 @@ public sealed class DeadLetterFixture : IAsyncLifetime
                 throw new TimeoutException($"{QueueName} still holds messages.\nProcessor:\n{Processor?.RecentOutput}");
             await Task.Delay(250);
         }
-    }
-
-    async Task<uint> ReadyMessagesAsync(string queue)
-    {
-        var factory = new ConnectionFactory { Uri = new Uri(Environment["ConnectionStrings__RabbitMq"]) };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
     }
 
     public async Task<DeadLetterList> ListAsync(int limit = 100)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using RabbitMQ.Client;
 
 namespace Webhook.Tests.Fixtures;
 
@@ -31,6 +32,26 @@ public sealed class RabbitMqVirtualHost : IAsyncLifetime
         // Not only when the depth says so: a quorum queue's count can lag behind its content for a moment.
         if (await QueueDepthAsync(queue) >= 0)
             await RabbitMqCtlAsync("purge_queue", "-p", Name, queue);
+    }
+
+    /// <summary>
+    /// Messages ready for delivery in a queue, straight from the queue (a passive declare, not rabbitmqctl's figure,
+    /// which lags for quorum queues); 0 when the queue does not exist.
+    /// </summary>
+    public async Task<uint> ReadyMessagesAsync(string queue)
+    {
+        var servers = await RealServers.EnsureStartedAsync();
+        var factory = new ConnectionFactory { Uri = new Uri(servers.RabbitMqFor(Name)) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+            return 0;
+        }
     }
 
     public Task DeleteQueueAsync(string queue) => RabbitMqCtlAsync("delete_queue", "-p", Name, queue);

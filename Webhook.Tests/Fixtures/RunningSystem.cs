@@ -92,21 +92,8 @@ public sealed class RunningSystem : IAsyncDisposable
         await Dynamo.DisposeAsync();
     }
 
-    /// <summary>Messages ready for delivery in a queue, straight from the queue (a passive declare); 0 when it does not exist.</summary>
-    public async Task<uint> ReadyMessagesAsync(string queue)
-    {
-        var factory = new ConnectionFactory { Uri = new Uri(Environment["ConnectionStrings__RabbitMq"]) };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        try
-        {
-            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
-        }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
-        {
-            return 0;
-        }
-    }
+    /// <summary>Messages ready for delivery in a queue of this system's virtual host; 0 when it does not exist.</summary>
+    public Task<uint> ReadyMessagesAsync(string queue) => Broker.ReadyMessagesAsync(queue);
 
     /// <summary>Events applied to PostgreSQL so far: the inbox holds one row per applied event.</summary>
     public async Task<int> AppliedEventsAsync()
