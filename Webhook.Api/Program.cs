@@ -1,5 +1,6 @@
 using Webhook.Api.Endpoints;
 using Webhook.Api.Extensions;
+using Webhook.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 

@@ -1,4 +1,5 @@
 using Webhook.Processor.Extensions;
+using Webhook.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,4 +11,3 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 
 app.Run();
-

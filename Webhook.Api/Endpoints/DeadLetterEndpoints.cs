@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Webhook.Api.DeadLetters;
 using Webhook.Api.Options;
+using Webhook.Messaging.DeadLetters;
 
 namespace Webhook.Api.Endpoints;
 

@@ -2,7 +2,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Webhook.Api.Ingestion;
 using Webhook.Api.Options;
-using Webhook.Api.Verification;
+using Webhook.Providers.Parsing;
+using Webhook.Providers.Verification;
 
 namespace Webhook.Api.Endpoints;
 
@@ -17,23 +18,23 @@ public static partial class WebhookEndpoints
     public const string MailgunProvider = "mailgun";
 
     /// <summary>
-    /// Every provider the API knows. Adding one: its verifier in Verification/, its parser in Ingestion/, its key in
-    /// WebhookOptions, both registered in AddWebhookApi, and a row here.
+    /// Every provider the API knows. Adding one: its verifier, key options and parser in Webhook.Providers, all three
+    /// registered in AddWebhookApi, and a row here.
     /// </summary>
     public static IReadOnlyList<WebhookProvider> Providers(IServiceProvider services)
     {
-        var options = services.GetRequiredService<IOptions<WebhookOptions>>().Value;
+        var sendGrid = services.GetRequiredService<IOptions<SendGridWebhookOptions>>().Value;
         return
         [
-            new(StandardProvider, "/email", $"{WebhookOptions.Section}:Email:Secret",
+            new(StandardProvider, "/email", StandardWebhookOptions.SecretKey,
                 services.GetRequiredService<StandardWebhookVerifier>(), services.GetRequiredService<StandardEventParser>()),
-            new(SendGridProvider, "/sendgrid", $"{WebhookOptions.Section}:SendGrid:VerificationKey",
+            new(SendGridProvider, "/sendgrid", SendGridWebhookOptions.VerificationKeyKey,
                 services.GetRequiredService<SendGridWebhookVerifier>(), services.GetRequiredService<SendGridEventParser>())
             {
-                MaxBodyBytes = options.SendGrid.MaxBodyBytes,
+                MaxBodyBytes = sendGrid.MaxBodyBytes,
             },
             // Mailgun retries anything but 200 and 406 for 8 hours; a verified body it made unusable never improves.
-            new(MailgunProvider, "/mailgun", $"{WebhookOptions.Section}:Mailgun:SigningKey",
+            new(MailgunProvider, "/mailgun", MailgunWebhookOptions.SigningKeyKey,
                 services.GetRequiredService<MailgunWebhookVerifier>(), services.GetRequiredService<MailgunEventParser>())
             {
                 UnusablePayloadStatus = StatusCodes.Status406NotAcceptable,

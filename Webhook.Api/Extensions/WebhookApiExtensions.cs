@@ -1,9 +1,11 @@
 using MassTransit;
-using Webhook.Api.DeadLetters;
+using Microsoft.Extensions.Options;
 using Webhook.Api.Ingestion;
 using Webhook.Api.Options;
-using Webhook.Api.Verification;
 using Webhook.Messaging;
+using Webhook.Providers.Parsing;
+using Webhook.Providers.Verification;
+using Webhook.ServiceDefaults;
 
 namespace Webhook.Api.Extensions;
 
@@ -12,39 +14,27 @@ public static class WebhookApiExtensions
     public static WebApplicationBuilder AddWebhookApi(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<WebhookOptions>()
-            .BindConfiguration(WebhookOptions.Section)
-            .ValidateDataAnnotations()
-            .Validate(o => IsSecretOrUnset(o.Email.Secret), $"{WebhookOptions.Section}:Email:Secret must be 'whsec_' followed by base64.")
-            .Validate(o => IsSecretOrUnset(o.Email.PreviousSecret), $"{WebhookOptions.Section}:Email:PreviousSecret must be 'whsec_' followed by base64.")
-            .Validate(o => string.IsNullOrWhiteSpace(o.SendGrid.VerificationKey) || SendGridWebhookVerifier.ParseVerificationKey(o.SendGrid.VerificationKey) is not null,
-                $"{WebhookOptions.Section}:SendGrid:VerificationKey must be the base64 of an ECDSA P-256 public key (SubjectPublicKeyInfo), as SendGrid's Mail Settings page shows it.")
-            .Validate(o => o.SendGrid.MaxBodyBytes is >= 1 and <= 16 * 1024 * 1024, $"{WebhookOptions.Section}:SendGrid:MaxBodyBytes must be between 1 and 16777216.")
-            .Validate(o => string.IsNullOrEmpty(o.Mailgun.SigningKey) || MailgunWebhookVerifier.IsSigningKey(o.Mailgun.SigningKey), MailgunWebhookVerifier.SigningKeyRule)
-            .Validate(o => o.RejectionRateLimit.Permits >= 1, $"{WebhookOptions.Section}:RejectionRateLimit:Permits must be at least 1.")
-            .Validate(o => o.RejectionRateLimit.Window >= TimeSpan.FromSeconds(1) && o.RejectionRateLimit.Window <= TimeSpan.FromHours(1),
-                $"{WebhookOptions.Section}:RejectionRateLimit:Window must be between 00:00:01 and 01:00:00.")
-            .ValidateOnStart();
-        services.AddOptions<AdminOptions>()
-            .BindConfiguration(AdminOptions.Section)
-            .ValidateDataAnnotations()
-            .Validate(o => AdminOptions.IsKeyAcceptable(o.ApiKey),
-                $"{AdminOptions.Section}:ApiKey must be at least {AdminOptions.MinimumKeyLength} characters without spaces (for example the output of 'openssl rand -base64 32').")
-            .ValidateOnStart();
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RejectionRateLimitOptions>().BindConfiguration(RejectionRateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StandardWebhookOptions>().BindConfiguration(StandardWebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SendGridWebhookOptions>().BindConfiguration(SendGridWebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MailgunWebhookOptions>().BindConfiguration(MailgunWebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddProblemDetails();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IngestionMetrics>();
+        services.AddServiceTelemetry([IngestionMetrics.MeterName]);
         services.AddSingleton<RejectionRateLimiter>();
-        services.AddSingleton<StandardWebhookVerifier>();
+        services.AddSingleton(sp => new StandardWebhookVerifier(Keys<StandardWebhookOptions>(sp), Tolerance(sp), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new SendGridWebhookVerifier(Keys<SendGridWebhookOptions>(sp), Tolerance(sp), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new MailgunWebhookVerifier(Keys<MailgunWebhookOptions>(sp), Tolerance(sp), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<StandardEventParser>();
-        services.AddSingleton<SendGridWebhookVerifier>();
         services.AddSingleton<SendGridEventParser>();
-        services.AddSingleton<MailgunWebhookVerifier>();
         services.AddSingleton<MailgunEventParser>();
         services.AddScoped<EventPublisher>();
         services.AddScoped<WebhookReceiver>();
-        services.AddSingleton<IDeadLetters, RabbitMqDeadLetters>();
+        services.AddDeadLetters();
 
         services.AddBrokerOptions();
         services.AddMassTransit(x =>
@@ -62,6 +52,7 @@ public static class WebhookApiExtensions
         return builder;
     }
 
-    static bool IsSecretOrUnset(string? secret) =>
-        string.IsNullOrWhiteSpace(secret) || StandardWebhookVerifier.ParseSecret(secret) is not null;
+    static T Keys<T>(IServiceProvider services) where T : class => services.GetRequiredService<IOptions<T>>().Value;
+
+    static TimeSpan Tolerance(IServiceProvider services) => services.GetRequiredService<IOptions<WebhookOptions>>().Value.TimestampTolerance;
 }

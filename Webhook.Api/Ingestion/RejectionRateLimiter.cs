@@ -1,6 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Webhook.Api.Options;
 
@@ -12,18 +12,17 @@ namespace Webhook.Api.Ingestion;
 /// is verified; here the intake asks at the start whether the client has permits left and spends one only when it
 /// refuses the request, so verified traffic never uses the budget.
 /// </summary>
-public sealed class RejectionRateLimiter : IDisposable
+/// <remarks>
+/// A fixed window per client that starts with its first refusal, on the host's <see cref="TimeProvider"/> (so tests
+/// move time rather than wait for it). Windows that have ended are swept once per window length, so the memory held
+/// is bounded by the clients refused within one window.
+/// </remarks>
+public sealed class RejectionRateLimiter(IOptions<RejectionRateLimitOptions> options, TimeProvider time)
 {
-    readonly PartitionedRateLimiter<string> _limiter;
-    readonly TimeSpan _window;
-
-    public RejectionRateLimiter(IOptions<WebhookOptions> options)
-    {
-        var limit = options.Value.RejectionRateLimit;
-        _window = limit.Window;
-        _limiter = PartitionedRateLimiter.Create<string, string>(client => RateLimitPartition.GetFixedWindowLimiter(client, _ =>
-            new FixedWindowRateLimiterOptions { PermitLimit = limit.Permits, Window = limit.Window, QueueLimit = 0, AutoReplenishment = true }));
-    }
+    readonly ConcurrentDictionary<string, Budget> _budgets = new(StringComparer.Ordinal);
+    readonly int _permits = options.Value.Permits;
+    readonly TimeSpan _window = options.Value.Window;
+    long _nextSweep;
 
     /// <summary>
     /// The client's partition: its IPv4 address, or the /64 network of its IPv6 address (one host commonly holds a
@@ -48,17 +47,54 @@ public sealed class RejectionRateLimiter : IDisposable
     /// <summary>Whether the client has spent its budget; if so, how long until it is renewed.</summary>
     public bool IsExhausted(string client, out TimeSpan retryAfter)
     {
-        using var lease = _limiter.AttemptAcquire(client, 0);
-        retryAfter = lease.IsAcquired ? TimeSpan.Zero
-            : lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : _window;
-        return !lease.IsAcquired;
+        retryAfter = TimeSpan.Zero;
+        if (!_budgets.TryGetValue(client, out var budget))
+            return false;
+        var now = time.GetUtcNow();
+        lock (budget)
+        {
+            if (now >= budget.Renewal || budget.Spent < _permits)
+                return false;
+            retryAfter = budget.Renewal - now;
+            return true;
+        }
     }
 
     /// <summary>Spends one permit of the client's budget on a refused request.</summary>
     public void Spend(string client)
     {
-        using var lease = _limiter.AttemptAcquire(client, 1);
+        var now = time.GetUtcNow();
+        SweepIfDue(now);
+        var budget = _budgets.GetOrAdd(client, static (_, renewal) => new Budget { Renewal = renewal }, now + _window);
+        lock (budget)
+        {
+            if (now >= budget.Renewal)
+            {
+                budget.Renewal = now + _window;
+                budget.Spent = 0;
+            }
+            budget.Spent++;
+        }
     }
 
-    public void Dispose() => _limiter.Dispose();
+    void SweepIfDue(DateTimeOffset now)
+    {
+        var due = Interlocked.Read(ref _nextSweep);
+        if (now.UtcTicks < due || Interlocked.CompareExchange(ref _nextSweep, (now + _window).UtcTicks, due) != due)
+            return;
+        foreach (var (client, budget) in _budgets)
+        {
+            bool ended;
+            lock (budget)
+                ended = now >= budget.Renewal;
+            if (ended)
+                _budgets.TryRemove(new KeyValuePair<string, Budget>(client, budget));
+        }
+    }
+
+    sealed class Budget
+    {
+        public DateTimeOffset Renewal;
+        public int Spent;
+    }
 }

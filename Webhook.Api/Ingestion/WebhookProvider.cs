@@ -1,4 +1,5 @@
-using Webhook.Api.Verification;
+using Webhook.Providers.Parsing;
+using Webhook.Providers.Verification;
 
 namespace Webhook.Api.Ingestion;
 

@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Webhook.Api.Options;
-using Webhook.Api.Verification;
+using Webhook.Providers.Parsing;
+using Webhook.Providers.Verification;
 
 namespace Webhook.Api.Ingestion;
 

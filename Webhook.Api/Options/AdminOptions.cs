@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Webhook.Api.Options;
 
@@ -14,12 +15,21 @@ public sealed class AdminOptions
     /// The key operators send in the <c>X-Api-Key</c> header. Unset: the admin endpoints are not served at all (404).
     /// A secret: set it as an environment variable (<c>Admin__ApiKey</c>) or from a secret store.
     /// </summary>
+    [AdminApiKey(ErrorMessage = "Admin:ApiKey must be at least 32 characters without spaces (for example the output of 'openssl rand -base64 32').")]
     public string? ApiKey { get; set; }
 
     /// <summary>Events per second a replay sends back to the main queue when the request names no rate.</summary>
-    [Range(0.1, 10_000)]
+    [Range(0.1, 10_000, ErrorMessage = "Admin:ReplayRate must be between 0.1 and 10000 events per second.")]
     public double ReplayRate { get; set; } = 100;
 
     public static bool IsKeyAcceptable(string? key) =>
         string.IsNullOrEmpty(key) || (key.Length >= MinimumKeyLength && !key.Any(char.IsWhiteSpace));
 }
+
+/// <summary>Unset, or a key no one could guess (<see cref="AdminOptions.IsKeyAcceptable"/>).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class AdminApiKeyAttribute : ValidationAttribute
+{
+    public override bool IsValid(object? value) => AdminOptions.IsKeyAcceptable(value as string);
+}
+

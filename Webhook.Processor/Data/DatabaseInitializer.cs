@@ -1,19 +1,19 @@
-using Amazon.DynamoDBv2;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql;
 using Microsoft.Extensions.Options;
 using Webhook.Processor.Options;
-using Webhook.Processor.Stats;
 
 namespace Webhook.Processor.Data;
 
 /// <summary>
-/// Before the bus starts consuming: applies pending migrations, creates missing statistics tables, and seeds the
-/// sample data when asked. Waits for the stores to come up (they may start after the Processor), then gives up.
+/// Before the bus starts consuming: applies pending migrations and seeds the sample data when asked. Waits for
+/// PostgreSQL to come up (it may start after the Processor), then gives up.
 /// </summary>
 public sealed partial class DatabaseInitializer(
     IServiceScopeFactory scopes,
     IOptions<ProcessorOptions> processor,
-    IOptions<StatsOptions> stats,
     ILogger<DatabaseInitializer> logger) : IHostedService
 {
     static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(2);
@@ -28,7 +28,7 @@ public sealed partial class DatabaseInitializer(
                 await InitializeAsync(cancellationToken);
                 return;
             }
-            catch (Exception ex) when (DateTime.UtcNow < deadline && Consumers.TransientFailures.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (DateTime.UtcNow < deadline && PostgresFailures.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
             {
                 LogWaiting(logger, ex, attempt);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), cancellationToken);
@@ -40,20 +40,30 @@ public sealed partial class DatabaseInitializer(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WebhookDbContext>();
-        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () => await db.Database.MigrateAsync(ct));
-
-        if (stats.Value.CreateTables)
-        {
-            var tables = scope.ServiceProvider.GetRequiredService<StatsTables>();
-            await tables.EnsureCreatedAsync(scope.ServiceProvider.GetRequiredService<IAmazonDynamoDB>(), ct);
-        }
-
+        await EnsureHistoryTableAsync(db, ct);
+        await db.Database.MigrateAsync(ct);
         if (processor.Value.SeedSampleData)
             await SampleData.SeedAsync(db, ct);
     }
 
+    /// <summary>
+    /// Creates EF Core's migrations history table when it is missing. MigrateAsync would read it first anyway, and on a
+    /// new database that read fails and is logged as an error although nothing is wrong.
+    /// </summary>
+    static async Task EnsureHistoryTableAsync(WebhookDbContext db, CancellationToken ct)
+    {
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
+        {
+            // Another replica created it at the same moment.
+        }
+    }
+
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stores not ready yet (attempt {Attempt}); waiting")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL not ready yet (attempt {Attempt}); waiting")]
     static partial void LogWaiting(ILogger logger, Exception exception, int attempt);
 }

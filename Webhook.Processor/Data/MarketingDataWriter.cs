@@ -29,12 +29,9 @@ public interface IMarketingDataWriter
 /// </summary>
 public sealed class MarketingDataWriter(WebhookDbContext db, TimeProvider time) : IMarketingDataWriter
 {
-    public Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, CancellationToken cancellationToken) =>
-        db.Database.CreateExecutionStrategy().ExecuteAsync(ct => ApplyOnceAsync(message, ct), cancellationToken);
-
-    async Task<ApplyOutcome> ApplyOnceAsync(EmailEventReceived message, CancellationToken ct)
+    public async Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
         var now = time.GetUtcNow();
         var claimed = await db.Database.ExecuteSqlAsync(
@@ -42,15 +39,15 @@ public sealed class MarketingDataWriter(WebhookDbContext db, TimeProvider time) 
             INSERT INTO inbox_messages (event_id, event_type, processed_at)
             VALUES ({message.EventId}, {message.EventType}, {now})
             ON CONFLICT (event_id) DO NOTHING
-            """, ct);
+            """, cancellationToken);
         if (claimed == 0)
             return ApplyOutcome.Duplicate;
 
-        var customerId = await db.Emails.Where(e => e.Id == message.EmailId).Select(e => (int?)e.CustomerId).SingleOrDefaultAsync(ct);
+        var customerId = await db.Emails.Where(e => e.Id == message.EmailId).Select(e => (int?)e.CustomerId).SingleOrDefaultAsync(cancellationToken);
         if (customerId is null)
         {
             // Committed with its inbox row: a redelivery of an unknown email's event is a duplicate, not new work.
-            await transaction.CommitAsync(ct);
+            await transaction.CommitAsync(cancellationToken);
             return ApplyOutcome.UnknownEmail;
         }
 
@@ -58,20 +55,20 @@ public sealed class MarketingDataWriter(WebhookDbContext db, TimeProvider time) 
         switch (message.EventType)
         {
             case EmailEventTypes.Opened:
-                await MarkProductsViewedAsync(message.EmailId, customerId.Value, at, ct);
+                await MarkProductsViewedAsync(message.EmailId, customerId.Value, at, cancellationToken);
                 break;
             case EmailEventTypes.Clicked:
-                await MarkProductsViewedAsync(message.EmailId, customerId.Value, at, ct);
+                await MarkProductsViewedAsync(message.EmailId, customerId.Value, at, cancellationToken);
                 db.EmailClicks.Add(new EmailClick { EventId = message.EventId, EmailId = message.EmailId, CustomerId = customerId.Value, ClickedAt = at });
-                await db.SaveChangesAsync(ct);
+                await db.SaveChangesAsync(cancellationToken);
                 break;
             case EmailEventTypes.Spam:
                 await db.Customers.Where(c => c.Id == customerId && (c.ComplainedAt == null || c.ComplainedAt > at))
-                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.ComplainedAt, at), ct);
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.ComplainedAt, at), cancellationToken);
                 break;
         }
 
-        await transaction.CommitAsync(ct);
+        await transaction.CommitAsync(cancellationToken);
         return ApplyOutcome.Applied;
     }
 

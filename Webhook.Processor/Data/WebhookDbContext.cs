@@ -6,6 +6,13 @@ namespace Webhook.Processor.Data;
 /// The marketing data the Processor keeps up to date, and its inbox.
 /// New migration: <c>dotnet ef migrations add &lt;Name&gt; --project Webhook.Processor --output-dir Data/Migrations</c>
 /// (dotnet-ef 10.0.15; the design-time connection string comes from appsettings.Development.json).
+/// <para>
+/// No retrying execution strategy, on purpose: a transient failure fails the event's attempt as a whole, its
+/// transaction rolls back, and MassTransit's message retry (EmailEventReceivedConsumerDefinition) runs the whole event
+/// again, both stores included, each idempotent on the event id. A retrying strategy underneath would multiply the
+/// attempts and the time an event holds its concurrency slot. Migrations at start have their own wait
+/// (DatabaseInitializer).
+/// </para>
 /// </summary>
 public class WebhookDbContext(DbContextOptions<WebhookDbContext> options) : DbContext(options)
 {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Webhook.Processor.Options;
 
@@ -8,28 +9,29 @@ public sealed class ProcessorOptions
     public const string Section = "Processor";
 
     /// <summary>Events processed at once, across all replicas (the broker feeds one replica at a time).</summary>
-    [Range(1, 256)]
+    [Range(1, 256, ErrorMessage = "Processor:ConcurrencyLimit must be between 1 and 256.")]
     public int ConcurrencyLimit { get; set; } = 3;
 
     /// <summary>How long the inbox remembers an event; providers retry for up to a day.</summary>
-    [Range(typeof(TimeSpan), "1.00:00:00", "365.00:00:00")]
+    [Range(typeof(TimeSpan), "1.00:00:00", "365.00:00:00", ErrorMessage = "Processor:InboxRetention must be between 1.00:00:00 and 365.00:00:00.")]
     public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>How often the inbox is cleaned of rows older than <see cref="InboxRetention"/>.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Processor:InboxCleanupInterval must be between 00:00:01 and 1.00:00:00.")]
     public TimeSpan InboxCleanupInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Attempts for a transient failure before the event goes to the error queue.</summary>
-    [Range(1, 50)]
+    [Range(1, 50, ErrorMessage = "Processor:RetryLimit must be between 1 and 50.")]
     public int RetryLimit { get; set; } = 8;
 
     /// <summary>First wait between attempts; it doubles up to <see cref="RetryMaxInterval"/>.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Processor:RetryMinInterval must be between 00:00:00 and 00:10:00.")]
     public TimeSpan RetryMinInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "Processor:RetryMaxInterval must be between 00:00:00 and 01:00:00.")]
     public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Insert the sample customers, emails and products of the quick start (only where none exist).</summary>
     public bool SeedSampleData { get; set; }
 }
+

@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Webhook.Contracts;
+using Webhook.Storage;
 
 namespace Webhook.Processor.Stats;
 
@@ -28,7 +29,7 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         {
             return await RecordOnceAsync(message, cancellationToken);
         }
-        catch (AmazonDynamoDBException ex) when (!Consumers.TransientFailures.IsTransient(ex))
+        catch (AmazonDynamoDBException ex) when (!DynamoFailures.IsTransient(ex))
         {
             // MassTransit's fault headers name the innermost exception, which for the AWS SDK is an anonymous HTTP
             // error; the error queue should say what DynamoDB refused and why.

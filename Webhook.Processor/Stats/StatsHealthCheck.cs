@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Webhook.Storage;
 
 namespace Webhook.Processor.Stats;
 

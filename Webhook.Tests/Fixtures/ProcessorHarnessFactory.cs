@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Webhook.Processor.Consumers;
 using Webhook.Processor.Data;
 using Webhook.Processor.Stats;
+using Webhook.Storage;
 
 namespace Webhook.Tests.Fixtures;
 
@@ -35,7 +36,8 @@ public sealed class ProcessorHarnessFactory(
 
         builder.ConfigureTestServices(services =>
         {
-            services.RemoveAll<IHostedService>(d => d.ImplementationType == typeof(DatabaseInitializer) || d.ImplementationType == typeof(InboxCleanupService));
+            services.RemoveAll<IHostedService>(d => d.ImplementationType == typeof(DatabaseInitializer)
+                || d.ImplementationType == typeof(StatsTablesInitializer) || d.ImplementationType == typeof(InboxCleanupService));
             services.AddScoped(_ => marketingData);
             services.AddScoped(_ => statistics);
             services.Configure<TestHarnessOptions>(o => o.TestInactivityTimeout = TimeSpan.FromSeconds(1));

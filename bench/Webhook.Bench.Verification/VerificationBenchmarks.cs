@@ -3,8 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Http;
-using Webhook.Api.Options;
-using Webhook.Api.Verification;
+using Webhook.Providers.Verification;
 
 namespace Webhook.Bench.Verification;
 
@@ -39,16 +38,12 @@ public class VerificationBenchmarks : IDisposable
     public void Setup()
     {
         _sendGridKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var options = Microsoft.Extensions.Options.Options.Create(new WebhookOptions
-        {
-            Email = new StandardWebhookOptions { Secret = StandardSecret },
-            SendGrid = new SendGridWebhookOptions { VerificationKey = Convert.ToBase64String(_sendGridKey.ExportSubjectPublicKeyInfo()) },
-            Mailgun = new MailgunWebhookOptions { SigningKey = MailgunKey },
-        });
         var clock = new FixedClock(Now);
-        _standard = new StandardWebhookVerifier(options, clock);
-        _sendGrid = new SendGridWebhookVerifier(options, clock);
-        _mailgun = new MailgunWebhookVerifier(options, clock);
+        var tolerance = TimeSpan.FromMinutes(5);
+        _standard = new StandardWebhookVerifier(new StandardWebhookOptions { Secret = StandardSecret }, tolerance, clock);
+        _sendGrid = new SendGridWebhookVerifier(
+            new SendGridWebhookOptions { VerificationKey = Convert.ToBase64String(_sendGridKey.ExportSubjectPublicKeyInfo()) }, tolerance, clock);
+        _mailgun = new MailgunWebhookVerifier(new MailgunWebhookOptions { SigningKey = MailgunKey }, tolerance, clock);
 
         _standardBody = Batch("""{"emailId":"email-{0}","eventType":"Opened","occurredAt":"2026-11-26T11:59:00Z"}""");
         var key = Convert.FromBase64String(StandardSecret["whsec_".Length..]);

@@ -1,4 +1,4 @@
-using Npgsql;
+using Webhook.Testing;
 
 namespace Webhook.Bench;
 
@@ -15,15 +15,17 @@ namespace Webhook.Bench;
 /// the function exists outside the benchmark's database.
 /// </para>
 /// </summary>
-public sealed class BenchDatabase(Servers servers, string name)
+public sealed class BenchDatabase(IsolatedDatabase database)
 {
-    public string Name { get; } = name;
+    public IsolatedDatabase Database => database;
 
-    public string ConnectionString { get; } = servers.PostgresFor(name);
+    public string Name => database.Name;
 
-    public async Task CreateAsync(CancellationToken ct) => await OnServerAsync($"CREATE DATABASE \"{Name}\"", ct);
+    public string ConnectionString => database.ConnectionString;
 
-    public async Task DropAsync(CancellationToken ct) => await OnServerAsync($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", ct);
+    public Task CreateAsync(CancellationToken ct) => database.CreateAsync(ct);
+
+    public Task DropAsync(CancellationToken ct) => database.DropAsync(ct);
 
     public Task InstallWorkAsync(CancellationToken ct) => ExecuteAsync("""
         CREATE UNLOGGED TABLE IF NOT EXISTS bench_work_log (design text NOT NULL, entered timestamptz NOT NULL,
@@ -107,41 +109,13 @@ public sealed class BenchDatabase(Servers servers, string name)
     public async Task<DateTime> NowAsync(CancellationToken ct) => await ScalarAsync<DateTime>("SELECT clock_timestamp()", ct);
 
     /// <summary>Seconds a design's operations spent doing the work (holding a slot) between two instants of the database's clock.</summary>
-    public async Task<double> WorkSecondsAsync(string design, DateTime from, DateTime to, CancellationToken ct)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand("""
+    public Task<double> WorkSecondsAsync(string design, DateTime from, DateTime to, CancellationToken ct) =>
+        database.ScalarAsync<double>("""
             SELECT coalesce(sum(extract(epoch FROM least(finished, $3) - greatest(started, $2))), 0)::float8
             FROM bench_work_log WHERE design = $1 AND finished > $2 AND started < $3
-            """, connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = design });
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = from });
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = to });
-        return (double)(await command.ExecuteScalarAsync(ct))!;
-    }
+            """, ct, design, from, to);
 
-    async Task ExecuteAsync(string sql, CancellationToken ct)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(ct);
-    }
+    Task ExecuteAsync(string sql, CancellationToken ct) => database.ExecuteAsync(sql, ct);
 
-    async Task<T> ScalarAsync<T>(string sql, CancellationToken ct)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (T)(await command.ExecuteScalarAsync(ct))!;
-    }
-
-    async Task OnServerAsync(string sql, CancellationToken ct)
-    {
-        await using var connection = new NpgsqlConnection(servers.PostgresFor("postgres"));
-        await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(ct);
-    }
+    Task<T> ScalarAsync<T>(string sql, CancellationToken ct) => database.ScalarAsync<T>(sql, ct);
 }

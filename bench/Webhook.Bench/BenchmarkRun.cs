@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using Webhook.Messaging;
+using Webhook.Testing;
 
 namespace Webhook.Bench;
 
@@ -12,7 +13,8 @@ namespace Webhook.Bench;
 /// </summary>
 public sealed class BenchmarkRun(BenchOptions options)
 {
-    const string QueueName = "email-events";
+    const string Profile = "bench";
+    const string QueueName = BrokerOptions.DefaultQueueName;
 
     readonly ProcessStats _stats = new();
 
@@ -21,15 +23,16 @@ public sealed class BenchmarkRun(BenchOptions options)
         var clock = Stopwatch.StartNew();
         var run = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))[..4];
         var output = Path.GetFullPath(options.Output ?? Path.Combine(Repository.Root, "docs", "benchmarks.md"));
-        var logs = Path.Combine(Repository.Root, ".state", Servers.Profile, "runs", run);
+        var logs = Path.Combine(Repository.Root, ".state", Profile, "runs", run);
         Directory.CreateDirectory(logs);
         var machine = Machine.Describe();
         Console.WriteLine($"Run {run}: {machine.Summary}; host logs in {logs}");
 
         // One run at a time: a second run would share the bench profile's servers, and the first to finish stops them.
-        await using var runLock = await LockAsync(Path.Combine(Repository.Root, ".state", Servers.Profile, "run.lock"), ct);
-        var servers = new Servers();
-        await servers.StartAsync(ct);
+        await using var runLock = await LockAsync(Path.Combine(Repository.Root, ".state", Profile, "run.lock"), ct);
+        // The profile's own state dir and ports, whatever the caller's environment says (the test script exports "test").
+        var servers = new LocalServers(Profile);
+        Console.WriteLine(await servers.StartAsync(ct));
         try
         {
             var results = await RunScenariosAsync(servers, run, logs, ct);
@@ -40,24 +43,21 @@ public sealed class BenchmarkRun(BenchOptions options)
         finally
         {
             if (!options.KeepServers)
-                Console.WriteLine(await servers.StopAsync(CancellationToken.None));
+                Console.WriteLine(await servers.StopAsync());
         }
     }
 
-    async Task<Results> RunScenariosAsync(Servers servers, string run, string logs, CancellationToken ct)
+    async Task<Results> RunScenariosAsync(LocalServers servers, string run, string logs, CancellationToken ct)
     {
-        var database = new BenchDatabase(servers, "bench_" + run);
-        var virtualHost = "bench-" + run;
-        var tablePrefix = $"bench-{run}-";
+        var database = new BenchDatabase(new IsolatedDatabase(servers, "bench_" + run));
+        var virtualHost = new VirtualHost(servers, "bench-" + run);
+        var tables = new IsolatedTables(servers, $"bench-{run}-");
         var requests = new Requests(run);
         await database.CreateAsync(ct);
-        await servers.AddVirtualHostAsync(virtualHost, ct);
+        await virtualHost.CreateAsync();
 
-        var environment = new Dictionary<string, string>(servers.Exports.Where(e => e.Key != "WEBHOOK_PROFILE"))
+        var environment = new Dictionary<string, string>(RunningSystem.EnvironmentFor(servers, database.Database, tables, virtualHost))
         {
-            ["ConnectionStrings__Postgres"] = database.ConnectionString,
-            ["ConnectionStrings__RabbitMq"] = servers.RabbitMqFor(virtualHost),
-            ["Stats__TablePrefix"] = tablePrefix,
             ["Processor__ConcurrencyLimit"] = BenchOptions.ConcurrencyLimit.ToString(CultureInfo.InvariantCulture),
             ["Webhooks__Email__Secret"] = requests.StandardSecret,
             ["Webhooks__SendGrid__VerificationKey"] = requests.SendGridVerificationKey,
@@ -66,36 +66,36 @@ public sealed class BenchmarkRun(BenchOptions options)
             ["Baselines__DatabaseCapacity"] = options.DatabaseCapacity.ToString(CultureInfo.InvariantCulture),
         };
 
-        await using var processor = new HostRunner("Webhook.Processor", environment, logs);
-        await using var api = new HostRunner("Webhook.Api", environment, logs);
-        await using var baselines = new HostRunner("bench/Webhook.Bench.Baselines", environment, logs);
+        await using var processor = new HostProcess("Webhook.Processor", environment, Path.Combine(logs, "Webhook.Processor.log"));
+        await using var api = new HostProcess("Webhook.Api", environment, Path.Combine(logs, "Webhook.Api.log"));
+        await using var baselines = new HostProcess("bench/Webhook.Bench.Baselines", environment, Path.Combine(logs, "Webhook.Bench.Baselines.log"));
         BrokerCeiling? broker = null;
         try
         {
             // The Processor first: it migrates the database and creates the tables before anything is published.
-            await processor.StartAsync(ct);
-            await Task.WhenAll(api.StartAsync(ct), baselines.StartAsync(ct));
+            await processor.StartAsync(cancellationToken: ct);
+            await Task.WhenAll(api.StartAsync(cancellationToken: ct), baselines.StartAsync(cancellationToken: ct));
             await database.SeedAsync(ct);
             await database.InstallWorkAsync(ct);
-            broker = new BrokerCeiling(servers.RabbitMqFor(virtualHost));
+            broker = new BrokerCeiling(virtualHost.Uri);
             await broker.StartAsync(ct);
 
             _stats.Watch(Names.Api, api.Pid);
             _stats.Watch(Names.Processor, processor.Pid);
             _stats.Watch(Names.Baselines, baselines.Pid);
             _stats.Watch(Names.Generator, Environment.ProcessId);
-            _stats.Watch(Names.RabbitMq, servers.RabbitMqPid);
-            _stats.Watch(Names.Postgres, servers.PostgresPid, withChildren: true, peakMemory: false);
-            _stats.Watch(Names.Dynamo, servers.DynamoPid);
+            _stats.Watch(Names.RabbitMq, Pid(servers, "rabbitmq"));
+            _stats.Watch(Names.Postgres, Pid(servers, "postgres"), withChildren: true, peakMemory: false);
+            _stats.Watch(Names.Dynamo, Pid(servers, "dynamodb"));
 
             using var apiClient = LoadGenerator.HttpClientFor(api.BaseAddress, options.Connections);
             using var baselineClient = LoadGenerator.HttpClientFor(baselines.BaseAddress, options.Connections);
 
             // Batches last: their large requests grow the API's heap, which would then count in the next scenario's peak.
             var ingest = await IngestAsync(requests, apiClient, baselineClient, broker, ct);
-            await DrainQueueAsync(servers, virtualHost, ct);
-            var burst = await BurstAsync(servers, virtualHost, database, requests, apiClient, baselineClient, ct);
-            await DrainQueueAsync(servers, virtualHost, ct);
+            await DrainQueueAsync(virtualHost, ct);
+            var burst = await BurstAsync(virtualHost, database, requests, apiClient, baselineClient, ct);
+            await DrainQueueAsync(virtualHost, ct);
             await database.RemoveTriggerAsync(ct);
             var batches = await BatchesAsync(requests, apiClient, ct);
 
@@ -114,9 +114,9 @@ public sealed class BenchmarkRun(BenchOptions options)
                 await broker.DisposeAsync();
             await Task.WhenAll(api.StopAsync(), baselines.StopAsync(), processor.StopAsync());
             if (options.KeepData)
-                Console.WriteLine($"Kept: database {database.Name}, virtual host {virtualHost}, tables {tablePrefix}*");
+                Console.WriteLine($"Kept: database {database.Name}, virtual host {virtualHost.Name}, tables {tables.Prefix}*");
             else
-                await CleanUpAsync(servers, database, virtualHost, tablePrefix);
+                await CleanUpAsync(database, virtualHost, tables);
         }
     }
 
@@ -179,7 +179,7 @@ public sealed class BenchmarkRun(BenchOptions options)
 
     // ------------------------------------------------------------------------------------------ 3 and 4. burst and drain
 
-    async Task<BurstResult> BurstAsync(Servers servers, string virtualHost, BenchDatabase database, Requests requests,
+    async Task<BurstResult> BurstAsync(VirtualHost virtualHost, BenchDatabase database, Requests requests,
         HttpClient api, HttpClient baselines, CancellationToken ct)
     {
         Console.WriteLine($"3. Burst of {options.Burst:N0} events, {options.Connections} at once, W = {options.WorkMilliseconds} ms, database capacity {Capacity(options.DatabaseCapacity)}");
@@ -206,13 +206,13 @@ public sealed class BenchmarkRun(BenchOptions options)
         await Task.Delay(TimeSpan.FromSeconds(1), ct);
         var slotsBusy = await database.WorkSecondsAsync("ours", from, to, ct) / ((to - from).TotalSeconds * BenchOptions.ConcurrencyLimit);
         var drainCpu = ProcessStats.Difference(_stats.CpuSeconds(), drainBefore);
-        var backlogLeft = await servers.QueueDepthAsync(virtualHost, QueueName, ct);
+        var backlogLeft = await virtualHost.QueueDepthAsync(QueueName);
         var drain = new DrainResult((appliedAfter - appliedBefore) / drainSeconds, drainSeconds, appliedAfter - appliedBefore, backlogLeft, slotsBusy, drainCpu);
         Console.WriteLine($"4. Drain: {drain.EventsPerSecond:0.0} events/s over {drainSeconds:0} s (ceiling {BenchOptions.ConcurrencyLimit * 1000.0 / options.WorkMilliseconds:0} = {BenchOptions.ConcurrencyLimit} / {options.WorkMilliseconds} ms), {backlogLeft:N0} still queued; the {BenchOptions.ConcurrencyLimit} slots did the work {slotsBusy:0%} of the time");
         var memoryDuringBurst = _stats.PeakMemoryMiB();
         var composition = _stats.Composition();
 
-        await DrainQueueAsync(servers, virtualHost, ct);
+        await DrainQueueAsync(virtualHost, ct);
         var naive = await NaiveAsync(requests, baselines, "/naive/email", ct);
         Console.WriteLine($"   {Names.NaiveTarget,-28} {Line(naive.Figures)}, all acknowledged in {naive.Recording.Seconds:0.0} s");
         var unbounded = await NaiveAsync(requests, baselines, "/naive/email?capacity=0", ct);
@@ -239,33 +239,33 @@ public sealed class BenchmarkRun(BenchOptions options)
     // ------------------------------------------------------------------------------------------ helpers
 
     /// <summary>Empties the queue between scenarios and waits until the Processor has settled what it had prefetched.</summary>
-    static async Task DrainQueueAsync(Servers servers, string virtualHost, CancellationToken ct)
+    static async Task DrainQueueAsync(VirtualHost virtualHost, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         do
         {
-            await servers.PurgeQueueAsync(virtualHost, QueueName, ct);
+            await virtualHost.PurgeQueueAsync(QueueName);
             await Task.Delay(500, ct);
         }
-        while (await servers.QueueDepthAsync(virtualHost, QueueName, ct) > 0 && DateTime.UtcNow < deadline);
+        while (await virtualHost.QueueDepthAsync(QueueName) > 0 && DateTime.UtcNow < deadline);
     }
 
-    static async Task CleanUpAsync(Servers servers, BenchDatabase database, string virtualHost, string tablePrefix)
+    static async Task CleanUpAsync(BenchDatabase database, VirtualHost virtualHost, IsolatedTables tables)
     {
         try
         {
             await database.DropAsync(CancellationToken.None);
-            await servers.DeleteVirtualHostAsync(virtualHost, CancellationToken.None);
-            using var dynamo = new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"),
-                new AmazonDynamoDBConfig { ServiceURL = servers.DynamoServiceUrl, AuthenticationRegion = "us-east-1" });
-            foreach (var table in (await dynamo.ListTablesAsync()).TableNames.Where(t => t.StartsWith(tablePrefix, StringComparison.Ordinal)))
-                await dynamo.DeleteTableAsync(table);
+            await virtualHost.DeleteAsync();
+            await tables.DisposeAsync();
         }
         catch (Exception ex) when (ex is InvalidOperationException or Npgsql.NpgsqlException or AmazonServiceException or HttpRequestException)
         {
             Console.Error.WriteLine($"Clean-up incomplete: {ex.Message}");
         }
     }
+
+    static int Pid(LocalServers servers, string process) =>
+        servers.Description.Processes.Single(p => p.Name == process).Pid ?? throw new InvalidOperationException($"{process} is not running.");
 
     static async Task<FileStream> LockAsync(string path, CancellationToken ct)
     {

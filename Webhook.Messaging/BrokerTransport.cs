@@ -1,0 +1,113 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Webhook.Contracts;
+using Webhook.Messaging.DeadLetters;
+
+namespace Webhook.Messaging;
+
+/// <summary>
+/// The one place that chooses the message transport (RabbitMQ) and its RabbitMQ-specific topology, shared by both
+/// hosts so that the queue both of them declare has the same arguments. Moving to another transport (SQS, Azure
+/// Service Bus) means rewriting this library only.
+/// </summary>
+public static class BrokerTransport
+{
+    /// <summary>Binds and validates Broker:* and ConnectionStrings:RabbitMq, at start.</summary>
+    public static IServiceCollection AddBrokerOptions(this IServiceCollection services)
+    {
+        services.AddOptions<BrokerOptions>().BindConfiguration(BrokerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BrokerConnectionOptions>().BindConfiguration(BrokerConnectionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        return services;
+    }
+
+    /// <summary>The operators' dead-letter queue (<see cref="IDeadLetters"/>) on this transport.</summary>
+    public static IServiceCollection AddDeadLetters(this IServiceCollection services)
+    {
+        services.AddBrokerOptions();
+        services.AddSingleton<IDeadLetters, RabbitMqDeadLetters>();
+        return services;
+    }
+
+    /// <summary>Selects the transport and configures the endpoints of the registered consumers on it.</summary>
+    public static void UsingConfiguredBroker(this IBusRegistrationConfigurator bus)
+    {
+        bus.UsingRabbitMq((context, cfg) =>
+        {
+            var connection = context.GetRequiredService<IOptions<BrokerConnectionOptions>>().Value;
+            var broker = context.GetRequiredService<IOptions<BrokerOptions>>().Value;
+
+            cfg.Host(connection.Uri, h =>
+            {
+                // Each publish completes only when the broker has confirmed it: the API's 202 depends on it.
+                h.PublisherConfirmation = true;
+                h.ConnectionName(AppDomain.CurrentDomain.FriendlyName);
+            });
+
+            // The queue is declared and bound on the publishing side too: RabbitMQ silently drops a message published
+            // to an exchange with no queue bound, which would turn a 202 into a lost event if the API ran before any
+            // Processor had ever started. Bound straight to the message type's exchange; when the Processor has also
+            // bound it through its endpoint exchange, RabbitMQ still routes one copy per queue.
+            var messageExchange = cfg.MessageTopology.GetMessageTopology<EmailEventReceived>().EntityName;
+            cfg.Publish<EmailEventReceived>(p => p.BindQueue(messageExchange, broker.QueueName, q => ConfigureQueue(q, broker)));
+
+            // Belt and braces: an unroutable event is returned to us as an error rather than confirmed and dropped.
+            // Events only: when the Processor gives up on an event, MassTransit also publishes a Fault<> of it to an
+            // exchange no queue is bound to; made mandatory, that publish fails, the event never reaches the error
+            // queue and is redelivered until the broker's delivery limit instead.
+            cfg.ConfigurePublish(p => p.UseExecute(ctx =>
+            {
+                if (ctx is SendContext<EmailEventReceived> && ctx.TryGetPayload<RabbitMqSendContext>(out var rabbit))
+                    rabbit.Mandatory = true;
+            }));
+
+            // MassTransit declares an endpoint's error queue (and its _skipped queue) with the endpoint queue's own
+            // arguments. Ours would make the error queue a quorum queue that dead-letters into itself, and inequivalent
+            // to the classic queue BindDeadLetterQueue declares, so the broker would refuse the move of every fault.
+            // The error queue stays a plain durable classic queue: operators browse it and put messages back in place.
+            cfg.SendTopology.ConfigureErrorSettings = ClearMainQueueArguments;
+            cfg.SendTopology.ConfigureDeadLetterSettings = ClearMainQueueArguments;
+
+            cfg.ConfigureEndpoints(context);
+        });
+    }
+
+    /// <summary>RabbitMQ specifics of the Processor's receive endpoint.</summary>
+    public static void ConfigureEmailEventsEndpoint(IReceiveEndpointConfigurator endpoint, BrokerOptions broker)
+    {
+        if (endpoint is not IRabbitMqReceiveEndpointConfigurator rabbit)
+            return;
+
+        ConfigureQueue(rabbit, broker);
+        // Declares the error exchange and queue up front, so the broker's own dead-lettering (delivery limit)
+        // has somewhere to put a message before the first fault has made MassTransit create them.
+        rabbit.BindDeadLetterQueue(broker.ErrorQueueName, broker.ErrorQueueName);
+    }
+
+    /// <summary>
+    /// Quorum queue: replicated and durable, counts deliveries. Single active consumer: however many Processor
+    /// replicas are connected, the broker delivers to one of them at a time, so the concurrency limit of one process
+    /// is the limit the databases see; the next replica takes over when the active one disconnects.
+    /// </summary>
+    static void ConfigureQueue(IRabbitMqQueueConfigurator queue, BrokerOptions broker)
+    {
+        queue.Durable = true;
+        queue.AutoDelete = false;
+        queue.SetQuorumQueue();
+        queue.SingleActiveConsumer = true;
+        queue.SetQueueArgument("x-max-length", broker.MaxQueueLength);
+        queue.SetQueueArgument("x-overflow", "reject-publish");
+        queue.SetQueueArgument("x-delivery-limit", broker.DeliveryLimit);
+        queue.SetQueueArgument("x-dead-letter-exchange", broker.ErrorQueueName);
+    }
+
+    /// <summary>Every queue argument <see cref="ConfigureQueue"/> sets: a queue derived from the main one drops them.</summary>
+    static readonly string[] MainQueueArguments =
+        ["x-queue-type", "x-single-active-consumer", "x-max-length", "x-overflow", "x-delivery-limit", "x-dead-letter-exchange"];
+
+    static void ClearMainQueueArguments(IRabbitMqQueueBindingConfigurator queue)
+    {
+        foreach (var argument in MainQueueArguments)
+            queue.SetQueueArgument(argument, null);
+    }
+}

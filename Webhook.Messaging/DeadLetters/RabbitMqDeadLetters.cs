@@ -1,0 +1,240 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace Webhook.Messaging.DeadLetters;
+
+/// <summary>
+/// The dead-letter queue on RabbitMQ: the classic queue <c>{Broker:QueueName}_error</c> where MassTransit moves the
+/// Processor's faults and the quorum queue dead-letters what exceeds its delivery limit.
+/// <para>
+/// RabbitMQ has no browse, so every operation reads with basic.get without acknowledgement, which hides the message
+/// from everyone else while the operation holds it. What it takes (replayed or purged) it acknowledges; everything
+/// else it gives back when it ends (basic.nack with requeue puts a message back in its place in a classic queue).
+/// If the API dies instead, the broker gives the held messages back by itself when the connection drops. An
+/// operation reads at most the messages present when it began, so events that fail again during a replay are not
+/// replayed again by it.
+/// </para>
+/// <para>
+/// A replay publishes each copy to the main queue (default exchange, mandatory, publisher confirms) and acknowledges
+/// the dead letter only once the broker has confirmed the copy: a crash in between leaves the event in both queues,
+/// which the Processor's idempotence on the event id makes harmless, and never in neither.
+/// </para>
+/// </summary>
+public sealed partial class RabbitMqDeadLetters(
+    IOptions<BrokerConnectionOptions> connection,
+    IOptions<BrokerOptions> broker,
+    TimeProvider time,
+    ILogger<RabbitMqDeadLetters> logger) : IDeadLetters
+{
+    static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
+    public async Task<DeadLetterPage> ListAsync(int offset, int limit, CancellationToken cancellationToken)
+    {
+        var items = new List<DeadLetter>();
+        await using var scan = await OpenAsync(confirms: false, cancellationToken);
+        var position = 0;
+        while (items.Count < limit && await scan.NextAsync(cancellationToken) is { } message)
+        {
+            if (position++ >= offset)
+                items.Add(message.Letter);
+        }
+        return new DeadLetterPage(scan.Present, offset, items);
+    }
+
+    public async Task<DeadLetter?> FindAsync(Guid eventId, CancellationToken cancellationToken)
+    {
+        await using var scan = await OpenAsync(confirms: false, cancellationToken);
+        while (await scan.NextAsync(cancellationToken) is { } message)
+        {
+            if (message.Letter.EventId == eventId)
+                return message.Letter;
+        }
+        return null;
+    }
+
+    public async Task<ReplayResult> ReplayAsync(DeadLetterSelection selection, double eventsPerSecond, CancellationToken cancellationToken)
+    {
+        var replayId = Guid.NewGuid();
+        var target = broker.Value.QueueName;
+        int examined = 0, replayed = 0;
+        LogReplayStarting(logger, replayId, eventsPerSecond, selection);
+
+        await using var scan = await OpenAsync(confirms: true, cancellationToken);
+        var pace = new Pace(eventsPerSecond, time);
+        try
+        {
+            while (await scan.NextAsync(cancellationToken) is { } message)
+            {
+                if (RabbitMqDeadLetterMessage.ReplayIdOf(message.Properties) == replayId)
+                    break; // failed again since this replay began: the rest arrived after it too
+                examined++;
+                if (!selection.Matches(message.Letter))
+                    continue;
+
+                await pace.WaitAsync(cancellationToken);
+                var copy = RabbitMqDeadLetterMessage.ForReplay(message.Properties, message.Letter, replayId, time.GetUtcNow());
+                // Confirmed, or it throws and the dead letter stays where it is.
+                await scan.Channel.BasicPublishAsync("", target, mandatory: true, copy, message.Body, cancellationToken);
+                await scan.RemoveAsync(message);
+                replayed++;
+                LogReplayed(logger, replayId, message.Letter.EventId);
+            }
+        }
+        catch (Exception ex) when (IsBrokerFailure(ex))
+        {
+            var failure = ex is PublishException { IsReturn: true }
+                ? $"The main queue '{target}' does not exist, so the broker could not route the event (is the Processor deployed?)."
+                : ex is PublishException
+                    ? $"The broker refused the event on '{target}' (the queue may be full)."
+                    : $"The connection to the broker failed: {ex.Message}";
+            LogReplayStopped(logger, ex, replayId, replayed, examined, failure);
+            return new ReplayResult(examined, replayed, failure);
+        }
+
+        LogReplayFinished(logger, replayId, replayed, examined);
+        return new ReplayResult(examined, replayed);
+    }
+
+    public async Task<PurgeResult> PurgeAsync(DeadLetterSelection selection, CancellationToken cancellationToken)
+    {
+        int examined = 0, purged = 0;
+        await using var scan = await OpenAsync(confirms: false, cancellationToken);
+        while (await scan.NextAsync(cancellationToken) is { } message)
+        {
+            examined++;
+            if (!selection.Matches(message.Letter))
+                continue;
+            await scan.RemoveAsync(message);
+            purged++;
+            LogPurged(logger, message.Letter.EventId, message.Letter.EventType, message.Letter.EmailId, message.Letter.Reason);
+        }
+        LogPurgeFinished(logger, purged, examined, selection);
+        return new PurgeResult(examined, purged);
+    }
+
+    async Task<Scan> OpenAsync(bool confirms, CancellationToken cancellationToken)
+    {
+        var factory = new ConnectionFactory
+        {
+            Uri = connection.Value.Uri,
+            AutomaticRecoveryEnabled = false,
+            RequestedConnectionTimeout = ConnectTimeout,
+            ClientProvidedName = $"{AppDomain.CurrentDomain.FriendlyName} dead letters",
+        };
+        IConnection? amqp = null;
+        try
+        {
+            amqp = await factory.CreateConnectionAsync(cancellationToken);
+            var channel = await amqp.CreateChannelAsync(
+                new CreateChannelOptions(publisherConfirmationsEnabled: confirms, publisherConfirmationTrackingEnabled: confirms), cancellationToken);
+            var queue = broker.Value.ErrorQueueName;
+            int present;
+            try
+            {
+                present = (int)Math.Min((await channel.QueueDeclarePassiveAsync(queue, cancellationToken)).MessageCount, int.MaxValue);
+            }
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+            {
+                // No fault yet and no Processor ever started: no error queue, nothing dead-lettered.
+                await channel.DisposeAsync();
+                channel = await amqp.CreateChannelAsync(cancellationToken: cancellationToken);
+                present = 0;
+            }
+            return new Scan(amqp, channel, queue, present, broker.Value.DeliveryLimit);
+        }
+        catch (Exception ex) when (IsBrokerFailure(ex))
+        {
+            if (amqp is not null)
+                await amqp.DisposeAsync();
+            throw new DeadLetterQueueUnavailableException($"The broker cannot be reached to read {broker.Value.ErrorQueueName}: {ex.Message}", ex);
+        }
+    }
+
+    static bool IsBrokerFailure(Exception ex) => ex is RabbitMQClientException or IOException or SocketException or TimeoutException;
+
+    /// <summary>One pass over the messages present when it began, holding each until it is removed or given back.</summary>
+    sealed class Scan(IConnection connection, IChannel channel, string queue, int present, int deliveryLimit) : IAsyncDisposable
+    {
+        int _read;
+
+        /// <summary>Messages in the queue when the scan began.</summary>
+        public int Present => present;
+
+        public IChannel Channel => channel;
+
+        public async Task<Message?> NextAsync(CancellationToken cancellationToken)
+        {
+            if (_read >= present)
+                return null;
+            var got = await channel.BasicGetAsync(queue, autoAck: false, cancellationToken);
+            if (got is null)
+                return null;
+            _read++;
+            var body = got.Body.ToArray();
+            return new Message(got.DeliveryTag, got.BasicProperties, body, RabbitMqDeadLetterMessage.Read(got.BasicProperties, body, deliveryLimit));
+        }
+
+        /// <summary>Acknowledges the message: it leaves the queue for good. Not cancellable: its outcome is already decided.</summary>
+        public Task RemoveAsync(Message message) => channel.BasicAckAsync(message.DeliveryTag, multiple: false, CancellationToken.None).AsTask();
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                // Delivery tag 0 with multiple: every message still held, back in its place. Closing the channel
+                // would do the same; this says it.
+                if (_read > 0 && channel.IsOpen)
+                    await channel.BasicNackAsync(0, multiple: true, requeue: true, CancellationToken.None);
+                if (channel.IsOpen)
+                    await channel.CloseAsync(CancellationToken.None);
+                await connection.CloseAsync(CancellationToken.None);
+            }
+            catch (Exception ex) when (IsBrokerFailure(ex))
+            {
+                // The connection is gone: the broker gives back what it held.
+            }
+            finally
+            {
+                await channel.DisposeAsync();
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    sealed record Message(ulong DeliveryTag, IReadOnlyBasicProperties Properties, byte[] Body, DeadLetter Letter);
+
+    /// <summary>Spaces the replays so that at most the chosen number per second go back to the main queue.</summary>
+    sealed class Pace(double eventsPerSecond, TimeProvider time)
+    {
+        readonly long _start = time.GetTimestamp();
+        long _sent;
+
+        public Task WaitAsync(CancellationToken cancellationToken)
+        {
+            var due = TimeSpan.FromSeconds(_sent++ / eventsPerSecond);
+            var wait = due - time.GetElapsedTime(_start);
+            return wait > TimeSpan.Zero ? Task.Delay(wait, time, cancellationToken) : Task.CompletedTask;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replay {ReplayId} of dead letters starting at {EventsPerSecond} events/s: {Selection}")]
+    static partial void LogReplayStarting(ILogger logger, Guid replayId, double eventsPerSecond, DeadLetterSelection selection);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Replay {ReplayId}: event {EventId} is back on the main queue")]
+    static partial void LogReplayed(ILogger logger, Guid replayId, Guid? eventId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replay {ReplayId} finished: {Replayed} of {Examined} dead letters replayed")]
+    static partial void LogReplayFinished(ILogger logger, Guid replayId, int replayed, int examined);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replay {ReplayId} stopped after {Replayed} of {Examined} dead letters: {Failure} The others are still in the dead-letter queue.")]
+    static partial void LogReplayStopped(ILogger logger, Exception exception, Guid replayId, int replayed, int examined, string failure);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Purged dead letter of event {EventId} ({EventType}, email {EmailId}), which had failed with: {Reason}")]
+    static partial void LogPurged(ILogger logger, Guid? eventId, string? eventType, string? emailId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Purged {Purged} of {Examined} dead letters: {Selection}")]
+    static partial void LogPurgeFinished(ILogger logger, int purged, int examined, DeadLetterSelection selection);
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Webhook.Contracts;
+
+namespace Webhook.Providers.Parsing;
+
+/// <summary>
+/// Mailgun's webhook body: one event under <c>event-data</c> (the <c>signature</c> object beside it is the
+/// verifier's). <c>opened</c>, <c>clicked</c> and <c>complained</c> become Opened, Clicked and Spam; any other event
+/// is passed on under its own name. The email is <c>user-variables.email_id</c> when the message was sent with
+/// <c>v:email_id</c>, else the message's Message-Id header; the event's identity is Mailgun's own event id.
+/// </summary>
+public sealed class MailgunEventParser : IWebhookEventParser
+{
+    public ParseResult Parse(ReadOnlyMemory<byte> body, WebhookDelivery delivery) =>
+        ProviderPayload.Read(body, root => Parse(root, delivery));
+
+    static ParseResult Parse(JsonElement root, WebhookDelivery delivery)
+    {
+        if (ProviderPayload.Optional(root, "event-data") is not { ValueKind: JsonValueKind.Object } data)
+            return ParseResult.Failure("$.event-data", "event-data must be an object.");
+
+        var errors = new Dictionary<string, string[]>();
+        var eventType = ProviderPayload.Optional(data, "event") is { } name ? ProviderPayload.EventType(name, "opened", "clicked", "complained") : null;
+        if (eventType is null)
+            errors["$.event-data.event"] = [$"event must be a lowercase name of at most {ProviderPayload.MaxEventTypeLength} letters, digits, '_', '-' or '.'."];
+
+        var id = ProviderPayload.Optional(data, "id") is { } i ? ProviderPayload.Id(i) : null;
+        if (id is null)
+            errors["$.event-data.id"] = [$"id must be a non-empty string of at most {ProviderPayload.MaxIdLength} characters."];
+
+        var occurredAt = ProviderPayload.Optional(data, "timestamp") is { } t ? ProviderPayload.UnixTime(t) : null;
+        if (occurredAt is null)
+            errors["$.event-data.timestamp"] = ["timestamp must be Unix seconds."];
+
+        var emailId = EmailId(data, errors);
+        if (errors.Count > 0)
+            return ParseResult.Failure(errors);
+
+        return ParseResult.Success([new EmailEventReceived
+        {
+            EventId = EventIds.FromContent(delivery.Provider, id),
+            EmailId = emailId!,
+            EventType = eventType!,
+            OccurredAt = occurredAt!.Value,
+            ReceivedAt = delivery.ReceivedAt,
+            Provider = delivery.Provider,
+        }]);
+    }
+
+    static string? EmailId(JsonElement data, Dictionary<string, string[]> errors)
+    {
+        // User variables arrive as strings; a number (v:email_id sent through X-Mailgun-Variables as JSON) is taken as written.
+        if (ProviderPayload.Optional(data, "user-variables") is { } variables && ProviderPayload.Optional(variables, "email_id") is { } custom)
+        {
+            var text = custom.ValueKind == JsonValueKind.Number ? custom.GetRawText() : ProviderPayload.Id(custom);
+            if (text is { Length: <= ProviderPayload.MaxIdLength })
+                return text;
+            errors["$.event-data.user-variables.email_id"] = [$"email_id must be a non-empty string of at most {ProviderPayload.MaxIdLength} characters."];
+            return null;
+        }
+
+        var messageId = ProviderPayload.Optional(data, "message") is { } message && ProviderPayload.Optional(message, "headers") is { } headers
+            && ProviderPayload.Optional(headers, "message-id") is { } header
+            ? ProviderPayload.Id(header)
+            : null;
+        if (messageId is null)
+            errors["$.event-data.message.headers.message-id"] = ["Either user-variables.email_id or message.headers.message-id is required."];
+        return messageId;
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Webhook.Providers.Verification;
+
+/// <summary>
+/// Checks that a webhook really comes from its provider, on the raw bytes, before anything parses them.
+/// One implementation per provider; each is registered as a singleton and must be thread-safe.
+/// </summary>
+public interface IWebhookVerifier
+{
+    /// <summary>Whether the provider's key is configured; an unconfigured provider's route is not served.</summary>
+    bool IsConfigured { get; }
+
+    /// <summary>Verifies signature and timestamp. Never throws for bad input.</summary>
+    VerificationResult Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body);
+}
+
+/// <summary>The outcome of <see cref="IWebhookVerifier.Verify"/>.</summary>
+/// <param name="DeliveryId">The provider's id of this delivery when it has one; event ids are derived from it.</param>
+/// <param name="Failure">Why verification failed; null when it passed.</param>
+public readonly record struct VerificationResult(string? DeliveryId, string? Failure)
+{
+    public bool IsValid => Failure is null;
+
+    public static VerificationResult Valid(string? deliveryId) => new(deliveryId, null);
+
+    public static VerificationResult Invalid(string failure) => new(null, failure);
+}

@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Webhook.Testing;
+
+/// <summary>
+/// One of the product's hosts (or any web project of the repository) run as its own process from its build output,
+/// as a deployment runs it: from its output directory (the content root, where its appsettings.json is), in
+/// Production, configured only through environment variables, on a free loopback port that stays the same across
+/// restarts. Stopped gracefully (SIGTERM) or killed; what it wrote is kept (the last lines in memory, everything in
+/// the log file when one is given).
+/// </summary>
+public sealed class HostProcess : IAsyncDisposable
+{
+    readonly string _project;
+    readonly Dictionary<string, string> _environment;
+    readonly string? _logFile;
+    readonly ConcurrentQueue<string> _output = new();
+    readonly Lock _logLock = new();
+    Process? _process;
+    StreamWriter? _log;
+
+    /// <param name="project">The project's directory in the repository, e.g. <c>Webhook.Api</c>.</param>
+    /// <param name="environment">The host's settings, as environment variables.</param>
+    /// <param name="logFile">Where to append everything the host writes; none: only the last lines are kept.</param>
+    /// <param name="readinessPath">What must answer 200 before the host counts as started.</param>
+    public HostProcess(string project, IReadOnlyDictionary<string, string> environment, string? logFile = null, string readinessPath = "/health/ready")
+    {
+        _project = project;
+        _logFile = logFile;
+        ReadinessPath = readinessPath;
+        Port = FreePort();
+        _environment = new Dictionary<string, string>(environment)
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{Port}",
+            ["Logging__Console__FormatterName"] = "simple",
+        };
+    }
+
+    public string Name => Path.GetFileName(_project);
+
+    public string ReadinessPath { get; }
+
+    public int Port { get; }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    public int Pid => _process?.Id ?? throw new InvalidOperationException($"{Name} is not started.");
+
+    /// <summary>The last lines the host wrote, for a failing test's message.</summary>
+    public string RecentOutput => string.Join('\n', _output.TakeLast(80));
+
+    /// <summary>Starts the host and waits until its <see cref="ReadinessPath"/> answers 200.</summary>
+    public async Task StartAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var dll = Repository.Dll(_project);
+        if (!File.Exists(dll))
+            throw new FileNotFoundException($"{dll} is missing: build the solution in {Repository.Configuration} first.");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var (key, value) in _environment)
+            info.Environment[key] = value;
+
+        if (_logFile is not null && _log is null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_logFile))!);
+            _log = new StreamWriter(_logFile, append: true) { AutoFlush = true };
+        }
+        Keep(string.Create(CultureInfo.InvariantCulture, $"==== {DateTime.UtcNow:O} starting {Name} on port {Port}"));
+
+        var process = Process.Start(info)!;
+        _process = process;
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"{Name} exited with {process.ExitCode} while starting:\n{RecentOutput}");
+            try
+            {
+                using var response = await http.GetAsync(new Uri(ReadinessPath, UriKind.Relative), cancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+            await Task.Delay(200, cancellationToken);
+        }
+        throw new TimeoutException($"{Name} was not ready at {ReadinessPath} in time:\n{RecentOutput}");
+    }
+
+    /// <summary>
+    /// SIGTERM, as an orchestrator stops a container, then waits for the host to finish its in-flight work;
+    /// SIGKILL if it has not exited after <paramref name="timeout"/> (60 s).
+    /// </summary>
+    public async Task StopAsync(TimeSpan? timeout = null)
+    {
+        if (_process is not { HasExited: false } process)
+            return;
+        await Command.RunAsync("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+        using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Keep($"==== {Name} did not exit in time after SIGTERM: killed");
+            await KillAsync();
+        }
+    }
+
+    /// <summary>SIGKILL: the host gets no chance to finish anything.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is not { HasExited: false } process)
+            return;
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+        if (_log is not null)
+            await _log.DisposeAsync();
+    }
+
+    void Keep(string? line)
+    {
+        if (line is null)
+            return;
+        _output.Enqueue(line);
+        while (_output.Count > 400)
+            _output.TryDequeue(out _);
+        lock (_logLock)
+            _log?.WriteLine(line);
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

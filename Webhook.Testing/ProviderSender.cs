@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+
+namespace Webhook.Testing;
+
+/// <summary>
+/// Sends a stream of signed webhooks the way an email provider does: each webhook keeps its id across attempts, and
+/// anything but a 2xx (a 503, a broken connection, a timeout) is retried after a pause — here at most a second, where a
+/// provider would wait minutes — until it is acknowledged. Every response is recorded with when it came.
+/// </summary>
+public sealed class ProviderSender(HttpClient client, IReadOnlyList<string> emailIds, int eventsPerRequest = 5)
+{
+    readonly ConcurrentBag<Attempt> _attempts = [];
+    int _acknowledgedRequests;
+
+    public int EventsPerRequest => eventsPerRequest;
+
+    public int AcknowledgedRequests => Volatile.Read(ref _acknowledgedRequests);
+
+    public IReadOnlyCollection<Attempt> Attempts => _attempts;
+
+    /// <summary>One attempt at one webhook: its status (0 for a broken connection or timeout) and when it ran.</summary>
+    public sealed record Attempt(int Request, int Status, DateTime StartedAt, DateTime EndedAt);
+
+    /// <summary>
+    /// Sends <paramref name="requests"/> webhooks, starting at most <paramref name="requestsPerSecond"/> a second and
+    /// keeping at most <paramref name="concurrency"/> in flight, each until acknowledged.
+    /// </summary>
+    public async Task SendAsync(int requests, double requestsPerSecond, int concurrency = 16, TimeSpan? giveUpAfter = null)
+    {
+        var deadline = DateTime.UtcNow + (giveUpAfter ?? TimeSpan.FromMinutes(5));
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, requests), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
+        {
+            var due = TimeSpan.FromSeconds(i / requestsPerSecond) - clock.Elapsed;
+            if (due > TimeSpan.Zero)
+                await Task.Delay(due, ct);
+
+            var webhookId = $"msg_{i}_{Guid.NewGuid():N}";
+            var body = "[" + string.Join(",", Enumerable.Range(0, eventsPerRequest).Select(j =>
+                $$"""{"emailId":"{{emailIds[(i * eventsPerRequest + j) % emailIds.Count]}}","eventType":"Opened"}""")) + "]";
+            while (true)
+            {
+                var started = DateTime.UtcNow;
+                var (status, retryAfter) = await TryOnceAsync(body, webhookId);
+                _attempts.Add(new Attempt(i, status, started, DateTime.UtcNow));
+                if (status is >= 200 and < 300)
+                {
+                    Interlocked.Increment(ref _acknowledgedRequests);
+                    return;
+                }
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException($"Webhook {i} was never acknowledged; last status {status}.");
+                await Task.Delay(retryAfter is { } r && r < TimeSpan.FromSeconds(1) ? r : TimeSpan.FromSeconds(1), ct);
+            }
+        });
+    }
+
+    async Task<(int Status, TimeSpan? RetryAfter)> TryOnceAsync(string body, string webhookId)
+    {
+        try
+        {
+            using var response = await client.SendAsync(Signing.StandardRequest(body, id: webhookId));
+            return ((int)response.StatusCode, response.Headers.RetryAfter?.Delta);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+        {
+            return (0, null);
+        }
+    }
+
+    /// <summary>Waits until at least <paramref name="requests"/> webhooks have been acknowledged.</summary>
+    public async Task WaitForAcknowledgedAsync(int requests, TimeSpan? timeout = null)
+    {
+        var watch = Stopwatch.StartNew();
+        while (AcknowledgedRequests < requests)
+        {
+            if (watch.Elapsed > (timeout ?? TimeSpan.FromMinutes(3)))
+                throw new TimeoutException($"Only {AcknowledgedRequests} of {requests} webhooks acknowledged.");
+            await Task.Delay(50);
+        }
+    }
+
+    public int RetriedRequests => _attempts.GroupBy(a => a.Request).Count(g => g.Count() > 1);
+
+    public IReadOnlyDictionary<int, int> StatusCounts =>
+        _attempts.GroupBy(a => a.Status).ToDictionary(g => g.Key, g => g.Count());
+
+    /// <summary>Acknowledgements given by a request that started after <paramref name="from"/> and ended before <paramref name="to"/>.</summary>
+    public int AcknowledgedWithin(DateTime from, DateTime to) =>
+        _attempts.Count(a => a.Status is >= 200 and < 300 && a.StartedAt > from && a.EndedAt < to);
+}

@@ -1,0 +1,194 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Webhook.Contracts;
+using Webhook.Messaging;
+
+namespace Webhook.Testing;
+
+/// <summary>
+/// The whole system on the run's real servers: Webhook.Api and Webhook.Processor replicas as separate processes, with
+/// a database, statistics tables and a RabbitMQ virtual host of their own, so that systems running side by side never
+/// meet. The first Processor migrates the database and creates the tables.
+/// </summary>
+public sealed class RunningSystem : IAsyncDisposable
+{
+    public const string QueueName = BrokerOptions.DefaultQueueName;
+    public static readonly string ErrorQueueName = BrokerOptions.ErrorQueueNameOf(QueueName);
+
+    RunningSystem(LocalServers servers, Dictionary<string, string> environment, IsolatedDatabase database, IsolatedTables dynamo, VirtualHost broker)
+    {
+        Servers = servers;
+        Environment = environment;
+        Database = database;
+        Dynamo = dynamo;
+        Broker = broker;
+        Api = new HostProcess("Webhook.Api", environment);
+        Client = new HttpClient { BaseAddress = Api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public LocalServers Servers { get; }
+
+    public IsolatedDatabase Database { get; }
+
+    public IsolatedTables Dynamo { get; }
+
+    public VirtualHost Broker { get; }
+
+    /// <summary>The settings every host of this system gets, as environment variables.</summary>
+    public Dictionary<string, string> Environment { get; }
+
+    public HostProcess Api { get; }
+
+    public List<HostProcess> Processors { get; } = [];
+
+    public HostProcess Processor => Processors[0];
+
+    /// <summary>Talks to the API as a provider does.</summary>
+    public HttpClient Client { get; }
+
+    /// <summary>The settings of a system whose stores are the ones given, on the run's servers.</summary>
+    public static Dictionary<string, string> EnvironmentFor(LocalServers servers, IsolatedDatabase database, IsolatedTables dynamo, VirtualHost broker) =>
+        new(servers.Settings.Where(s => s.Key != "WEBHOOK_PROFILE"))
+        {
+            ["ConnectionStrings__Postgres"] = database.ConnectionString,
+            ["ConnectionStrings__RabbitMq"] = broker.Uri,
+            ["Stats__TablePrefix"] = dynamo.Prefix,
+        };
+
+    /// <summary>
+    /// Creates the stores, starts <paramref name="processors"/> Processor replicas (at least one: it migrates the
+    /// database), then the API. <paramref name="settings"/> are added to every host's settings.
+    /// </summary>
+    public static async Task<RunningSystem> StartAsync(int processors = 1, IDictionary<string, string>? settings = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(processors, 1);
+        var servers = await LocalServers.EnsureTestServersAsync();
+        var database = new IsolatedDatabase(servers);
+        var dynamo = new IsolatedTables(servers);
+        var broker = new VirtualHost(servers);
+        await Task.WhenAll(database.CreateAsync(), broker.CreateAsync());
+
+        var environment = EnvironmentFor(servers, database, dynamo, broker);
+        environment["Webhooks__Email__Secret"] = Signing.TestSecret;
+        environment["Processor__ConcurrencyLimit"] = "3";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            environment[key] = value;
+
+        var system = new RunningSystem(servers, environment, database, dynamo, broker);
+        for (var i = 0; i < processors; i++)
+            await system.AddProcessorAsync();
+        await system.Api.StartAsync();
+        return system;
+    }
+
+    /// <summary>Starts one more Processor replica, with the system's settings and <paramref name="overrides"/>.</summary>
+    public async Task<HostProcess> AddProcessorAsync(IDictionary<string, string>? overrides = null, string readinessPath = "/health/ready")
+    {
+        var environment = new Dictionary<string, string>(Environment);
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+            environment[key] = value;
+        var processor = new HostProcess("Webhook.Processor", environment, readinessPath: readinessPath);
+        Processors.Add(processor);
+        await processor.StartAsync();
+        return processor;
+    }
+
+    /// <summary>Stops (SIGTERM) and forgets every Processor replica.</summary>
+    public async Task RemoveProcessorsAsync()
+    {
+        foreach (var processor in Processors)
+        {
+            await processor.StopAsync();
+            await processor.DisposeAsync();
+        }
+        Processors.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Api.DisposeAsync();
+        foreach (var processor in Processors)
+            await processor.DisposeAsync();
+        await Broker.DisposeAsync();
+        await Database.DisposeAsync();
+        await Dynamo.DisposeAsync();
+    }
+
+    /// <summary>Messages ready for delivery in a queue of this system's virtual host; 0 when it does not exist.</summary>
+    public Task<uint> ReadyMessagesAsync(string queue) => Broker.ReadyMessagesAsync(queue);
+
+    /// <summary>Events applied to PostgreSQL so far: the inbox holds one row per applied event.</summary>
+    public Task<int> AppliedEventsAsync() => Database.AppliedEventsAsync();
+
+    /// <summary>Waits until <paramref name="condition"/> holds, polling; fails with the Processor's output when it never does.</summary>
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Not reached in time: {what}.\nProcessor:\n{Processors.FirstOrDefault()?.RecentOutput}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>
+    /// Waits until every event that reached the queue has been settled, a late duplicate included: stops every
+    /// Processor replica gracefully (SIGTERM: the events in flight finish, whatever is unacknowledged goes back to the
+    /// queue), then asks the queue itself how many messages are ready. None means nothing is left anywhere, and the
+    /// replicas start again; otherwise they start again and work on until the queue is empty, and it looks again.
+    /// </summary>
+    public async Task SettleAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(5));
+        while (true)
+        {
+            foreach (var processor in Processors)
+                await processor.StopAsync();
+            var ready = await ReadyMessagesAsync(QueueName);
+            foreach (var processor in Processors)
+                await processor.StartAsync();
+            if (ready == 0)
+                return;
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+                throw new TimeoutException($"{QueueName} still holds {ready} ready events.\nProcessor:\n{Processors.FirstOrDefault()?.RecentOutput}");
+            await WaitUntilAsync(async () => await ReadyMessagesAsync(QueueName) == 0, $"{QueueName} worked through", left);
+        }
+    }
+
+    /// <summary>Emails for a stream: each shows one product, so one Opened event adds exactly one view.</summary>
+    public async Task<string[]> AddEmailsAsync(int count) =>
+        (await Task.WhenAll(Enumerable.Range(0, count).Select(_ => Database.AddEmailAsync(productCount: 1)))).Select(e => e.EmailId).ToArray();
+
+    /// <summary>Publishes straight to the broker, bypassing the API, as another publisher or a redelivery would.</summary>
+    public async Task PublishDirectlyAsync(params EmailEventReceived[] messages)
+    {
+        var services = new ServiceCollection();
+        services.AddMassTransit(x =>
+        {
+            x.DisableUsageTelemetry();
+            x.UsingRabbitMq((_, cfg) => cfg.Host(new Uri(Broker.Uri)));
+        });
+        await using var provider = services.BuildServiceProvider();
+        var bus = provider.GetRequiredService<IBusControl>();
+        await bus.StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        try
+        {
+            foreach (var message in messages)
+                await bus.Publish(message, c => c.MessageId = message.EventId);
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+    }
+
+    /// <summary>Posts a signed Standard Webhooks request and returns the status code.</summary>
+    public async Task<System.Net.HttpStatusCode> PostAsync(string body, string? webhookId = null)
+    {
+        using var response = await Client.SendAsync(Signing.StandardRequest(body, id: webhookId));
+        return response.StatusCode;
+    }
+}

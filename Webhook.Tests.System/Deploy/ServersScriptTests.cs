@@ -1,0 +1,53 @@
+using System.Net;
+using System.Net.Sockets;
+using Webhook.Testing;
+
+namespace Webhook.Tests.System.Deploy;
+
+/// <summary>
+/// deploy/local/servers.sh as an operator runs it, on a state dir and ports of the test's own (WEBHOOK_STATE_DIR,
+/// WEBHOOK_PORT_BASE), so the test run's servers are never touched.
+/// </summary>
+public sealed class ServersScriptTests : IAsyncLifetime
+{
+    // Far from the profiles' bases (55000, 56000, 57000).
+    const int PortBase = 45000;
+    readonly string _state = Path.Combine(Path.GetTempPath(), "webhook-servers-test-" + Guid.NewGuid().ToString("N")[..8]);
+    LocalServers _servers = null!;
+
+    public Task InitializeAsync()
+    {
+        _servers = new LocalServers("test", _state, PortBase);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _servers.StopAsync();
+        Directory.Delete(_state, recursive: true);
+    }
+
+    [Fact]
+    public async Task Should_stop_what_it_started_and_say_what_failed_when_a_start_fails_part_way()
+    {
+        // DynamoDB Local starts last: its port is taken by something the script did not start.
+        var dynamoPort = PortBase + 800;
+        using (var squatter = new TcpListener(IPAddress.Loopback, dynamoPort))
+        {
+            squatter.Start();
+
+            var failed = await Command.TryRunAsync("bash", [Repository.ServersScript, "start"], _servers.ScriptEnvironment);
+
+            Assert.NotEqual(0, failed.ExitCode);
+            Assert.Contains($"port {dynamoPort} (dynamodb) is already taken", failed.Errors, StringComparison.Ordinal);
+            Assert.Contains("stopping what this start had started: rabbitmq postgres", failed.Errors, StringComparison.Ordinal);
+            var after = await _servers.DescribeAsync();
+            Assert.All(after.Processes, p => Assert.Null(p.Pid));
+        }
+
+        // Nothing of the failed start is left in the way of the next one.
+        await _servers.StartAsync();
+        Assert.All(_servers.Description.Processes, p => Assert.NotNull(p.Pid));
+        Assert.Equal(PortBase + 432, _servers.Description.Processes.Single(p => p.Name == "postgres").Ports["postgres"]);
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Webhook.Processor.Data;
+using Webhook.Tests.Fixtures;
+
+namespace Webhook.Tests.Processor.Extensions;
+
+/// <summary>The Processor as AddWebhookProcessor registers it: settings checked at start, and how PostgreSQL work is run.</summary>
+public class ProcessorRegistrationTests
+{
+    [Theory]
+    [InlineData("ConnectionStrings:Postgres", "", "ConnectionStrings:Postgres")]
+    [InlineData("Processor:ConcurrencyLimit", "0", "Processor:ConcurrencyLimit")]
+    [InlineData("Processor:InboxRetention", "00:01:00", "Processor:InboxRetention")]
+    [InlineData("AWS:ServiceURL", "not a url", "AWS:ServiceURL")]
+    [InlineData("Stats:TablePrefix", "no spaces", "Stats:TablePrefix")]
+    [InlineData("ConnectionStrings:RabbitMq", "http://127.0.0.1/", "ConnectionStrings:RabbitMq")]
+    public void Should_refuse_to_start_the_processor_naming_the_key_when_a_setting_is_invalid(string key, string value, string named)
+    {
+        using var factory = new ProcessorHarnessFactory(new RecordingMarketingData(), new InMemoryStatistics(), new() { [key] = value });
+
+        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Should_leave_retries_to_the_message_retry_rather_than_an_execution_strategy()
+    {
+        // A retrying strategy under MassTransit's retry would multiply the attempts and the time an event holds its
+        // concurrency slot (see WebhookDbContext); a transient failure is retried by the consumer definition instead.
+        await using var factory = new ProcessorHarnessFactory(new RecordingMarketingData(), new InMemoryStatistics());
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WebhookDbContext>();
+
+        Assert.False(db.Database.CreateExecutionStrategy().RetriesOnFailure);
+    }
+}

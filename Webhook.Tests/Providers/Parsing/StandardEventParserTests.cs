@@ -1,0 +1,103 @@
+using System.Text;
+using Webhook.Contracts;
+using Webhook.Providers.Parsing;
+
+namespace Webhook.Tests.Providers.Parsing;
+
+public class StandardEventParserTests
+{
+    static readonly DateTimeOffset ReceivedAt = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+    static readonly WebhookDelivery Delivery = new("standard", "msg_1", ReceivedAt);
+
+    static ParseResult Parse(string json, WebhookDelivery? delivery = null) =>
+        new StandardEventParser().Parse(Encoding.UTF8.GetBytes(json), delivery ?? Delivery);
+
+    [Fact]
+    public void Should_parse_a_single_event_with_defaults()
+    {
+        var result = Parse("""{"emailId":"email-1001","eventType":"opened"}""");
+
+        var e = Assert.Single(result.Events);
+        Assert.Equal("email-1001", e.EmailId);
+        Assert.Equal(EmailEventTypes.Opened, e.EventType);
+        Assert.Equal(ReceivedAt, e.OccurredAt);
+        Assert.Equal(ReceivedAt, e.ReceivedAt);
+        Assert.Equal("standard", e.Provider);
+    }
+
+    [Fact]
+    public void Should_parse_an_array_with_occurred_at_and_any_case()
+    {
+        var result = Parse("""
+            [{"emailId":"a","eventType":"CLICKED","occurredAt":"2026-11-25T08:30:00+01:00","extra":{"x":1}},
+             {"emailId":"b","eventType":"Spam"}]
+            """);
+
+        Assert.True(result.IsValid);
+        Assert.Equal([EmailEventTypes.Clicked, EmailEventTypes.Spam], result.Events.Select(e => e.EventType));
+        Assert.Equal(new DateTimeOffset(2026, 11, 25, 7, 30, 0, TimeSpan.Zero), result.Events[0].OccurredAt);
+    }
+
+    [Fact]
+    public void Should_derive_the_same_ids_for_the_same_delivery_and_different_ones_per_position()
+    {
+        const string body = """[{"emailId":"a","eventType":"Opened"},{"emailId":"a","eventType":"Opened"}]""";
+
+        var first = Parse(body).Events.Select(e => e.EventId).ToArray();
+        var retry = Parse(body, Delivery with { ReceivedAt = ReceivedAt.AddHours(3) }).Events.Select(e => e.EventId).ToArray();
+        var other = Parse(body, Delivery with { DeliveryId = "msg_2" }).Events.Select(e => e.EventId).ToArray();
+
+        Assert.Equal(first, retry);
+        Assert.NotEqual(first[0], first[1]);
+        Assert.Empty(first.Intersect(other));
+    }
+
+    [Theory]
+    [InlineData("not json", "$")]
+    [InlineData("", "$")]
+    [InlineData("42", "$")]
+    [InlineData("[]", "$")]
+    [InlineData("[1]", "$[0]")]
+    [InlineData("""{"eventType":"Opened"}""", "$.emailId")]
+    [InlineData("""{"emailId":"","eventType":"Opened"}""", "$.emailId")]
+    [InlineData("""{"emailId":7,"eventType":"Opened"}""", "$.emailId")]
+    [InlineData("""{"emailId":"a"}""", "$.eventType")]
+    [InlineData("""{"emailId":"a","eventType":"Bounced"}""", "$.eventType")]
+    [InlineData("""{"emailId":"a","eventType":"Opened","occurredAt":"yesterday"}""", "$.occurredAt")]
+    [InlineData("""[{"emailId":"a","eventType":"Opened"},{"emailId":"b","eventType":"Nope"}]""", "$[1].eventType")]
+    public void Should_name_what_is_wrong_and_return_no_event(string json, string path)
+    {
+        var result = Parse(json);
+
+        Assert.False(result.IsValid);
+        Assert.Empty(result.Events);
+        Assert.Contains(path, result.Errors.Keys);
+    }
+
+    [Fact]
+    public void Should_refuse_a_body_that_is_not_utf8_without_throwing()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"emailId":"email-1001","eventType":"Opened"}""");
+        body[12] = 0xFF;
+
+        var result = new StandardEventParser().Parse(body, Delivery);
+
+        Assert.Contains("$", result.Errors.Keys);
+    }
+
+    [Fact]
+    public void Should_refuse_deep_nesting()
+    {
+        var deep = """{"emailId":"a","eventType":"Opened","x":""" + new string('[', 100) + new string(']', 100) + "}";
+
+        Assert.False(Parse(deep).IsValid);
+    }
+
+    [Fact]
+    public void Should_refuse_more_events_than_the_limit()
+    {
+        var many = "[" + string.Join(",", Enumerable.Repeat("""{"emailId":"a","eventType":"Opened"}""", StandardEventParser.MaxEventsPerRequest + 1)) + "]";
+
+        Assert.False(Parse(many).IsValid);
+    }
+}
