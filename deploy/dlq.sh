@@ -11,14 +11,20 @@
 #                                          --after TIME  --before TIME   (ISO 8601, the last failure, e.g. 2026-11-26T09:00:00Z)
 #   --json    print the API's JSON instead of text
 #
-# Environment: API_URL (default http://127.0.0.1:5080), ADMIN_API_KEY (the API's Admin:ApiKey; required).
+# Environment: API_URL (default http://127.0.0.1:5080, the local system), ADMIN_API_KEY (the API's Admin:ApiKey;
+# for the local system, the one deploy/local/up.sh made is read from .state/<profile>/local-secrets.env).
 set -euo pipefail
 
-usage() { sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+usage() { sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 die() { printf 'dlq.sh: %s\n' "$*" >&2; exit 1; }
 
 api=${API_URL:-http://127.0.0.1:5080}
 api=${api%/}
+# The local system's key, when no other API or key is named.
+if [ -z "${ADMIN_API_KEY:-}" ] && [ -z "${API_URL:-}" ]; then
+  local_secrets=$(realpath -m "${WEBHOOK_STATE_DIR:-$(dirname "${BASH_SOURCE[0]}")/../.state/${WEBHOOK_PROFILE:-dev}}")/local-secrets.env
+  if [ -f "$local_secrets" ]; then ADMIN_API_KEY=$(sed -n 's/^Admin__ApiKey=//p' "$local_secrets"); fi
+fi
 
 # Percent-encodes one query value (UTF-8 bytes).
 urlencode() {
@@ -39,7 +45,7 @@ call() {
   # Text for answers, ProblemDetails (JSON) for errors, whichever part of the API writes them.
   local method=$1 path=$2 accept='text/plain, application/problem+json;q=0.5' response status body title detail errors
   command -v curl >/dev/null 2>&1 || die "needs curl (apt-get install curl)"
-  [ -n "${ADMIN_API_KEY:-}" ] || die "set ADMIN_API_KEY to the API's Admin:ApiKey"
+  [ -n "${ADMIN_API_KEY:-}" ] || die "set ADMIN_API_KEY to the API's Admin:ApiKey (for the local system, run deploy/local/up.sh first)"
   [ "$json" = 1 ] && accept=application/json
   response=$(printf 'X-Api-Key: %s\n' "$ADMIN_API_KEY" \
     | curl -sS --connect-timeout 10 -X "$method" -H @- -H "Accept: $accept" -w '\n%{http_code}' "$api$path") \

@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Signs one event the Standard Webhooks way and posts it to the local API.
 #   deploy/local/send-sample.sh [EMAIL_ID] [Opened|Clicked|Spam]
-# WEBHOOK_SECRET (default: the Development secret of Webhook.Api/appsettings.Development.json), API_URL.
+# WEBHOOK_SECRET (default: the local secret up.sh made, in .state/<profile>/local-secrets.env), API_URL.
 set -euo pipefail
 
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
 email_id=${1:-email-1001}
 event_type=${2:-Opened}
-secret=${WEBHOOK_SECRET:-whsec_ZGV2ZWxvcG1lbnQtb25seS1zZWNyZXQtZG8tbm90LXVzZQ==}
+secrets=$(realpath -m "${WEBHOOK_STATE_DIR:-$root/.state/${WEBHOOK_PROFILE:-dev}}")/local-secrets.env
+secret=${WEBHOOK_SECRET:-}
+if [ -z "$secret" ] && [ -f "$secrets" ]; then
+  secret=$(sed -n 's/^Webhooks__Email__Secret=//p' "$secrets")
+fi
+[ -n "$secret" ] || { echo "send-sample.sh: no secret: run deploy/local/up.sh first, or set WEBHOOK_SECRET" >&2; exit 1; }
 url=${API_URL:-http://127.0.0.1:5080}/webhooks/email
 
 id=msg_$(date +%s%N)

@@ -1,39 +1,89 @@
 #!/usr/bin/env bash
 # Runs the whole system on this machine: RabbitMQ, PostgreSQL and DynamoDB Local (servers.sh), then the Processor
 # (which applies the migrations, creates the statistics tables and seeds the sample data) and the API, as background
-# processes whose PIDs and logs are kept under .state/<profile>/apps. Idempotent: what already runs is left alone.
+# processes whose PIDs and logs are kept under .state/<profile>/apps. Idempotent: what already runs is left alone,
+# and the hosts are rebuilt only when a source file changed since their last build.
 #
-#   deploy/local/up.sh          start everything, print how to send a signed sample event
+#   deploy/local/up.sh          start everything, print where it runs and how to send a signed sample event
 #   deploy/local/down.sh        stop everything this started
+#
+# API_PORT (5080) and PROCESSOR_PORT (5081) move the hosts. The local secrets (the Standard Webhooks secret and the
+# admin key) are made on the first run, kept in .state/<profile>/local-secrets.env, and read from there by
+# send-sample.sh and deploy/dlq.sh.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export WEBHOOK_PROFILE=${WEBHOOK_PROFILE:-dev}
-apps=$(realpath -m "${WEBHOOK_STATE_DIR:-$root/.state/$WEBHOOK_PROFILE}")/apps
+state=$(realpath -m "${WEBHOOK_STATE_DIR:-$root/.state/$WEBHOOK_PROFILE}")
+apps=$state/apps
 api_port=${API_PORT:-5080}
 processor_port=${PROCESSOR_PORT:-5081}
+hosts=(Webhook.Api Webhook.Processor)
+# What the hosts are built from: their own projects and the libraries they reference.
+sources=(Webhook.Api Webhook.Processor Webhook.Contracts Webhook.Messaging Webhook.Providers Webhook.ServiceDefaults Webhook.Storage)
 mkdir -p "$apps"
 
+step() { printf '==> %s\n' "$*"; }
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+step "Servers: RabbitMQ, PostgreSQL, DynamoDB Local (the first run installs what is missing: a minute or two)"
 "$here/servers.sh" start
 eval "$("$here/servers.sh" env)"
 
-echo "Building (Release)…"
-dotnet build "$root/ScalableWebhook.sln" -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
+# Secrets of this machine only: made once, readable by this user only, never committed nor published with the app.
+secrets=$state/local-secrets.env
+if [ ! -s "$secrets" ]; then
+  command -v openssl >/dev/null 2>&1 || { echo "up.sh: needs openssl to make the local secrets (apt-get install openssl)" >&2; exit 1; }
+  (
+    umask 077
+    {
+      echo "# Made by deploy/local/up.sh for this machine's local system; delete the file to get new ones."
+      echo "Webhooks__Email__Secret=whsec_$(openssl rand -base64 32)"
+      echo "Admin__ApiKey=$(openssl rand -hex 24)"
+    } >"$secrets"
+  )
+fi
+set -a
+# shellcheck source=/dev/null
+. "$secrets"
+set +a
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Rebuilt only when a source file of the hosts or of a library they use is newer than their build, and never under a
+# host that runs (stop it with down.sh first to run a change).
+needs_build=0
+for host in "${hosts[@]}"; do
+  alive "$apps/$host.pid" && continue
+  dll=$root/$host/bin/Release/net10.0/$host.dll
+  if [ ! -f "$dll" ]; then needs_build=1; break; fi
+  changed=$(cd "$root" && find "${sources[@]}" Directory.*.props \( -name bin -o -name obj \) -prune -o -type f \
+    \( -name '*.cs' -o -name '*.csproj' -o -name '*.json' -o -name '*.props' \) -newer "$dll" -print -quit)
+  if [ -n "$changed" ]; then needs_build=1; break; fi
+done
+if [ $needs_build = 1 ]; then
+  step "Building the API and the Processor (Release; about a minute the first time)"
+  for host in "${hosts[@]}"; do
+    dotnet build "$root/$host/$host.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly >"$apps/build.log" 2>&1 \
+      || { cat "$apps/build.log" >&2; echo "up.sh: the build of $host failed" >&2; exit 1; }
+  done
+fi
 
 wait_ready() {
-  local name=$1 url=$2 log=$3 deadline=$((SECONDS + 120))
+  local name=$1 url=$2 log=$3 pid_file=$4 deadline=$((SECONDS + 120))
   until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    if ! alive "$pid_file"; then
+      echo "$name exited while starting; last lines of $log:" >&2
+      tail -n 40 "$log" >&2
+      exit 1
+    fi
     if [ $SECONDS -gt $deadline ]; then
-      echo "$name is not ready at $url; last lines of $log:" >&2
+      echo "$name is not ready at $url after 120 s; last lines of $log:" >&2
       tail -n 40 "$log" >&2
       exit 1
     fi
     sleep 0.5
   done
-  echo "$name: ready on ${url%/health/ready}"
+  echo "$name: ready on ${url%/health/ready} (pid $(cat "$pid_file"))"
 }
 
 start_app() {
@@ -43,15 +93,17 @@ start_app() {
     echo "$project: already running (pid $(cat "$pid_file"))"
     return
   fi
-  # Development: the committed appsettings.Development.json holds the local secret and endpoints.
+  step "Starting $project on 127.0.0.1:$port (log: $log)"
+  # The log of an earlier run is kept: each start appends to it below a line of its own.
+  printf '==== %s starting %s on 127.0.0.1:%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$project" "$port" >>"$log"
   # The background job must be the host itself (not a subshell waiting for it), so that $! is the host's PID
-  # and nothing keeps this script's output open.
-  cd "$root/$project"
+  # and nothing keeps this script's output open. Run from its output directory, as a deployment runs it.
+  cd "$root/$project/bin/Release/net10.0"
   env ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="http://127.0.0.1:$port" "$@" \
-    setsid nohup dotnet "bin/Release/net10.0/$project.dll" >"$log" 2>&1 </dev/null &
+    setsid nohup dotnet "$project.dll" >>"$log" 2>&1 </dev/null &
   echo $! >"$pid_file"
   cd "$root"
-  wait_ready "$project" "http://127.0.0.1:$port/health/ready" "$log"
+  wait_ready "$project" "http://127.0.0.1:$port/health/ready" "$log" "$pid_file"
 }
 
 start_app Webhook.Processor "$processor_port" Processor__SeedSampleData=true
@@ -59,15 +111,18 @@ start_app Webhook.Api "$api_port"
 
 cat <<TXT
 
-The system runs. Logs: $apps/*.log
+The system runs.
+  API (providers' webhooks)  http://127.0.0.1:$api_port   (POST /webhooks/email; /health/ready)
+  Processor                  http://127.0.0.1:$processor_port   (/health/ready)
+  Logs                       $apps/*.log
+  Local secrets              $secrets   (the webhook secret and the admin key)
 
 Send a signed sample event (email-1001 to email-1010 exist; Opened, Clicked or Spam):
   deploy/local/send-sample.sh email-1001 Opened
 
 Then look at what it changed:
   deploy/local/servers.sh psql -c "select * from viewed_products"
-  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws dynamodb get-item --endpoint-url $AWS__ServiceURL --region us-east-1 \\
-    --table-name webhook-email-stats --key '{"Pk":{"S":"EMAIL#email-1001"},"Sk":{"S":"TOTALS"}}'
+  deploy/dlq.sh list                                  # the dead letters (none, with luck)
 
 Stop it all: deploy/local/down.sh
 TXT
