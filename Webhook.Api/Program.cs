@@ -9,11 +9,13 @@ builder.AddWebhookApi();
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapWebhookEndpoints();
 app.MapDeadLetterEndpoints();
+app.MapSetAsideEndpoints();
 
 app.Run();
 

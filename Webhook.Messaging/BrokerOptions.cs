@@ -35,6 +35,11 @@ public sealed class BrokerOptions
 
     /// <summary>MassTransit's name for the error queue of a receive endpoint's queue.</summary>
     public static string ErrorQueueNameOf(string queueName) => $"{queueName}_error";
+
+    /// <summary>Where the events the API could not accept from verified webhooks wait for an operator.</summary>
+    public string SetAsideQueueName => SetAsideQueueNameOf(QueueName);
+
+    public static string SetAsideQueueNameOf(string queueName) => $"{queueName}_set-aside";
 }
 
 /// <summary>The broker's address, from ConnectionStrings:RabbitMq.</summary>

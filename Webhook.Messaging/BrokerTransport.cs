@@ -1,8 +1,10 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Webhook.Contracts;
 using Webhook.Messaging.DeadLetters;
+using Webhook.Messaging.SetAside;
 
 namespace Webhook.Messaging;
 
@@ -21,11 +23,17 @@ public static class BrokerTransport
         return services;
     }
 
-    /// <summary>The operators' dead-letter queue (<see cref="IDeadLetters"/>) on this transport.</summary>
-    public static IServiceCollection AddDeadLetters(this IServiceCollection services)
+    /// <summary>
+    /// The operators' queues on this transport: the dead letters (<see cref="IDeadLetters"/>) and the events set aside
+    /// by the intake (<see cref="ISetAsideEvents"/>), over one shared connection.
+    /// </summary>
+    public static IServiceCollection AddOperatorQueues(this IServiceCollection services)
     {
         services.AddBrokerOptions();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<OperatorConnection>();
         services.AddSingleton<IDeadLetters, RabbitMqDeadLetters>();
+        services.AddSingleton<ISetAsideEvents, RabbitMqSetAsideEvents>();
         return services;
     }
 
@@ -50,6 +58,14 @@ public static class BrokerTransport
             // bound it through its endpoint exchange, RabbitMQ still routes one copy per queue.
             var messageExchange = cfg.MessageTopology.GetMessageTopology<EmailEventReceived>().EntityName;
             cfg.Publish<EmailEventReceived>(p => p.BindQueue(messageExchange, broker.QueueName, q => ConfigureQueue(q, broker)));
+            // The events of verified webhooks that could not be accepted: a plain durable classic queue nothing
+            // consumes, which operators read in place (RabbitMqSetAsideEvents).
+            var setAsideExchange = cfg.MessageTopology.GetMessageTopology<EmailEventSetAside>().EntityName;
+            cfg.Publish<EmailEventSetAside>(p => p.BindQueue(setAsideExchange, broker.SetAsideQueueName, q =>
+            {
+                q.Durable = true;
+                q.AutoDelete = false;
+            }));
 
             // Belt and braces: an unroutable event is returned to us as an error rather than confirmed and dropped.
             // Events only: when the Processor gives up on an event, MassTransit also publishes a Fault<> of it to an
@@ -57,7 +73,7 @@ public static class BrokerTransport
             // queue and is redelivered until the broker's delivery limit instead.
             cfg.ConfigurePublish(p => p.UseExecute(ctx =>
             {
-                if (ctx is SendContext<EmailEventReceived> && ctx.TryGetPayload<RabbitMqSendContext>(out var rabbit))
+                if (ctx is SendContext<EmailEventReceived> or SendContext<EmailEventSetAside> && ctx.TryGetPayload<RabbitMqSendContext>(out var rabbit))
                     rabbit.Mandatory = true;
             }));
 

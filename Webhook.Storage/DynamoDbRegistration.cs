@@ -69,4 +69,15 @@ public static class DynamoDbRegistration
         });
         return builder;
     }
+
+    /// <summary>
+    /// Creates the host's tables at start when they are missing (<see cref="DynamoTablesInitializer"/>). Register it
+    /// before the services that use the tables: hosted services start in order.
+    /// </summary>
+    public static IHostApplicationBuilder AddDynamoTables(this IHostApplicationBuilder builder, Func<IServiceProvider, IEnumerable<DynamoTable>> tables)
+    {
+        builder.Services.AddSingleton<IHostedService>(sp =>
+            new DynamoTablesInitializer(sp, tables, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DynamoTablesInitializer>>()));
+        return builder;
+    }
 }

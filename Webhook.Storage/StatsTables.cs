@@ -31,9 +31,10 @@ public sealed class StatsTables(StatsOptions options)
     public static string FormatTime(DateTimeOffset at) =>
         at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    public IEnumerable<CreateTableRequest> Definitions()
+    /// <summary>Both tables, as DynamoDB creates them (and as the infrastructure code defines them).</summary>
+    public IEnumerable<DynamoTable> Definitions()
     {
-        yield return new CreateTableRequest
+        yield return new DynamoTable(new CreateTableRequest
         {
             TableName = Events,
             BillingMode = BillingMode.PAY_PER_REQUEST,
@@ -53,32 +54,16 @@ public sealed class StatsTables(StatsOptions options)
                     Projection = new Projection { ProjectionType = ProjectionType.ALL },
                 },
             ],
-        };
-        yield return new CreateTableRequest
+        });
+        yield return new DynamoTable(new CreateTableRequest
         {
             TableName = Counters,
             BillingMode = BillingMode.PAY_PER_REQUEST,
             AttributeDefinitions = [new AttributeDefinition("Pk", ScalarAttributeType.S), new AttributeDefinition("Sk", ScalarAttributeType.S)],
             KeySchema = [new KeySchemaElement("Pk", KeyType.HASH), new KeySchemaElement("Sk", KeyType.RANGE)],
-        };
+        });
     }
 
     /// <summary>Creates the tables that do not exist and waits until they are active.</summary>
-    public async Task EnsureCreatedAsync(IAmazonDynamoDB dynamo, CancellationToken ct)
-    {
-        foreach (var definition in Definitions())
-        {
-            try
-            {
-                await dynamo.CreateTableAsync(definition, ct);
-            }
-            catch (ResourceInUseException)
-            {
-                // Exists already (or another replica is creating it).
-            }
-
-            while ((await dynamo.DescribeTableAsync(definition.TableName, ct)).Table.TableStatus != TableStatus.ACTIVE)
-                await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
-        }
-    }
+    public Task EnsureCreatedAsync(IAmazonDynamoDB dynamo, CancellationToken ct) => DynamoTable.EnsureCreatedAsync(dynamo, Definitions(), ct);
 }

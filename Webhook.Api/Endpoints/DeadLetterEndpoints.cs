@@ -1,10 +1,10 @@
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Webhook.Api.DeadLetters;
 using Webhook.Api.Options;
+using Webhook.Messaging;
 using Webhook.Messaging.DeadLetters;
 
 namespace Webhook.Api.Endpoints;
@@ -18,7 +18,7 @@ namespace Webhook.Api.Endpoints;
 public static partial class DeadLetterEndpoints
 {
     public const string Route = "/admin/dead-letters";
-    public const string ApiKeyHeader = "X-Api-Key";
+    public const string ApiKeyHeader = AdminApiKeyFilter.Header;
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
     public const int MaxEventIds = 1000;
@@ -33,7 +33,7 @@ public static partial class DeadLetterEndpoints
             return app;
         }
 
-        var group = app.MapGroup(Route).WithTags("Dead letters").AddEndpointFilter(new ApiKeyFilter(options.ApiKey));
+        var group = app.MapGroup(Route).WithTags("Dead letters").AddEndpointFilter(AdminApiKeyFilter.Create(app.ServiceProvider, options.ApiKey));
         group.MapGet("/", ListAsync).WithName("ListDeadLetters");
         group.MapGet("/{eventId:guid}", ShowAsync).WithName("ShowDeadLetter");
         group.MapPost("/replay", ReplayAsync).WithName("ReplayDeadLetters").DisableAntiforgery();
@@ -59,7 +59,7 @@ public static partial class DeadLetterEndpoints
         {
             page = await deadLetters.ListAsync(skip, take, cancellationToken);
         }
-        catch (DeadLetterQueueUnavailableException ex)
+        catch (BrokerUnavailableException ex)
         {
             return Unavailable(ex);
         }
@@ -76,7 +76,7 @@ public static partial class DeadLetterEndpoints
         {
             letter = await deadLetters.FindAsync(eventId, cancellationToken);
         }
-        catch (DeadLetterQueueUnavailableException ex)
+        catch (BrokerUnavailableException ex)
         {
             return Unavailable(ex);
         }
@@ -101,7 +101,7 @@ public static partial class DeadLetterEndpoints
         {
             result = await deadLetters.ReplayAsync(selection, eventsPerSecond, cancellationToken);
         }
-        catch (DeadLetterQueueUnavailableException ex)
+        catch (BrokerUnavailableException ex)
         {
             return Unavailable(ex);
         }
@@ -129,7 +129,7 @@ public static partial class DeadLetterEndpoints
         {
             result = await deadLetters.PurgeAsync(selection, cancellationToken);
         }
-        catch (DeadLetterQueueUnavailableException ex)
+        catch (BrokerUnavailableException ex)
         {
             return Unavailable(ex);
         }
@@ -138,36 +138,15 @@ public static partial class DeadLetterEndpoints
             : TypedResults.Ok(result);
     }
 
-    static ProblemHttpResult Unavailable(DeadLetterQueueUnavailableException ex) =>
+    public static ProblemHttpResult Unavailable(BrokerUnavailableException ex) =>
         TypedResults.Problem(title: "Dead-letter queue unavailable", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
 
     /// <summary>True when the client prefers text/plain to JSON.</summary>
-    static bool WantsText(HttpRequest request) =>
+    public static bool WantsText(HttpRequest request) =>
         request.GetTypedHeaders().Accept.OrderByDescending(a => a.Quality ?? 1).FirstOrDefault() is { } preferred
         && preferred.MediaType.Equals("text/plain", StringComparison.OrdinalIgnoreCase);
 
-    static ContentHttpResult Text(string text) => TypedResults.Text(text, "text/plain", Encoding.UTF8);
-
-    /// <summary>
-    /// Lets a request through only with the configured key. Both sides are hashed first so that the comparison
-    /// takes the same time whatever the presented key's length and content.
-    /// </summary>
-    sealed class ApiKeyFilter(string apiKey) : IEndpointFilter
-    {
-        readonly byte[] _expected = SHA256.HashData(Encoding.UTF8.GetBytes(apiKey));
-
-        public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-        {
-            var presented = context.HttpContext.Request.Headers[ApiKeyHeader];
-            if (presented.Count == 1 && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented[0] ?? "")), _expected))
-                return next(context);
-
-            var detail = presented.Count == 0
-                ? $"Send the admin API key in the {ApiKeyHeader} header."
-                : $"The {ApiKeyHeader} header does not hold the admin API key.";
-            return ValueTask.FromResult<object?>(TypedResults.Problem(title: "Not authorized", detail: detail, statusCode: StatusCodes.Status401Unauthorized));
-        }
-    }
+    public static ContentHttpResult Text(string text) => TypedResults.Text(text, "text/plain", Encoding.UTF8);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Route} is not served: {Key} is not set")]
     static partial void LogNotServed(ILogger logger, string route, string key);

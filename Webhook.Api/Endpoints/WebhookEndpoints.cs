@@ -33,12 +33,8 @@ public static partial class WebhookEndpoints
             {
                 MaxBodyBytes = sendGrid.MaxBodyBytes,
             },
-            // Mailgun retries anything but 200 and 406 for 8 hours; a verified body it made unusable never improves.
             new(MailgunProvider, "/mailgun", MailgunWebhookOptions.SigningKeyKey,
-                services.GetRequiredService<MailgunWebhookVerifier>(), services.GetRequiredService<MailgunEventParser>())
-            {
-                UnusablePayloadStatus = StatusCodes.Status406NotAcceptable,
-            },
+                services.GetRequiredService<MailgunWebhookVerifier>(), services.GetRequiredService<MailgunEventParser>()),
         ];
     }
 
@@ -62,7 +58,7 @@ public static partial class WebhookEndpoints
         return app;
     }
 
-    public static Task<Results<Accepted<AcceptedEvents>, ProblemHttpResult, ValidationProblem>> ReceiveAsync(
+    public static Task<Results<Accepted<AcceptedEvents>, ProblemHttpResult>> ReceiveAsync(
         HttpContext http, WebhookReceiver receiver, WebhookProvider provider) =>
         receiver.ReceiveAsync(http, provider);
 

@@ -1,4 +1,8 @@
+using System.Net;
 using MassTransit;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Webhook.Api.Ingestion;
 using Webhook.Api.Options;
@@ -6,6 +10,7 @@ using Webhook.Messaging;
 using Webhook.Providers.Parsing;
 using Webhook.Providers.Verification;
 using Webhook.ServiceDefaults;
+using Webhook.Storage;
 
 namespace Webhook.Api.Extensions;
 
@@ -20,21 +25,58 @@ public static class WebhookApiExtensions
         services.AddOptions<SendGridWebhookOptions>().BindConfiguration(SendGridWebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MailgunWebhookOptions>().BindConfiguration(MailgunWebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<NetworkOptions>().BindConfiguration(NetworkOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<PublishedKeyGuard>();
+        services.AddSingleton<IValidateOptions<StandardWebhookOptions>>(sp => sp.GetRequiredService<PublishedKeyGuard>());
+        services.AddSingleton<IValidateOptions<MailgunWebhookOptions>>(sp => sp.GetRequiredService<PublishedKeyGuard>());
+        services.AddSingleton<IValidateOptions<AdminOptions>>(sp => sp.GetRequiredService<PublishedKeyGuard>());
+
+        // The client's address comes from X-Forwarded-For only when the hop that sent it is a known proxy.
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<NetworkOptions>>((forwarded, network) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            forwarded.ForwardLimit = network.Value.ForwardLimit;
+            foreach (var proxy in network.Value.KnownProxies)
+                forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
+            foreach (var range in network.Value.KnownNetworks)
+                forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(range));
+        });
+        // What one process accepts, whatever its clients do (see NetworkOptions and IntakeCapacity).
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<NetworkOptions>>((kestrel, network) =>
+        {
+            kestrel.Limits.MaxConcurrentConnections = network.Value.MaxConcurrentConnections;
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(network.Value.MinBodyBytesPerSecond, network.Value.BodyGracePeriod);
+            kestrel.Limits.RequestHeadersTimeout = network.Value.RequestHeadersTimeout;
+        });
+        services.AddSingleton<IntakeCapacity>();
 
         services.AddProblemDetails();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IngestionMetrics>();
         services.AddServiceTelemetry([IngestionMetrics.MeterName]);
         services.AddSingleton<RejectionRateLimiter>();
-        services.AddSingleton(sp => new StandardWebhookVerifier(Keys<StandardWebhookOptions>(sp), Tolerance(sp), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new SendGridWebhookVerifier(Keys<SendGridWebhookOptions>(sp), Tolerance(sp), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new MailgunWebhookVerifier(Keys<MailgunWebhookOptions>(sp), Tolerance(sp), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new StandardWebhookVerifier(Keys<StandardWebhookOptions>(sp), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new SendGridWebhookVerifier(Keys<SendGridWebhookOptions>(sp), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new MailgunWebhookVerifier(Keys<MailgunWebhookOptions>(sp), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<StandardEventParser>();
         services.AddSingleton<SendGridEventParser>();
         services.AddSingleton<MailgunEventParser>();
         services.AddScoped<EventPublisher>();
         services.AddScoped<WebhookReceiver>();
-        services.AddDeadLetters();
+        services.AddOperatorQueues();
+
+        // Mailgun's signature does not cover its events: its single-use tokens live in DynamoDB, shared by every
+        // replica, so DynamoDB is needed when (and only when) the Mailgun route is served.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[MailgunWebhookOptions.SigningKeyKey]))
+        {
+            builder.AddDynamoDb();
+            services.AddSingleton(sp => new SingleUseTokenTable(sp.GetRequiredService<IOptions<StatsOptions>>().Value));
+            builder.AddDynamoTables(sp => [sp.GetRequiredService<SingleUseTokenTable>().Definition]);
+            services.AddSingleton<ISingleUseTokens, DynamoSingleUseTokens>();
+            services.AddHealthChecks().Add(new HealthCheckRegistration("single-use-tokens",
+                sp => new DynamoTableHealthCheck(sp.GetRequiredService<Amazon.DynamoDBv2.IAmazonDynamoDB>(), sp.GetRequiredService<SingleUseTokenTable>().Name),
+                failureStatus: null, tags: [ServiceDefaultsExtensions.ReadyTag]));
+        }
 
         services.AddBrokerOptions();
         services.AddMassTransit(x =>
@@ -53,6 +95,4 @@ public static class WebhookApiExtensions
     }
 
     static T Keys<T>(IServiceProvider services) where T : class => services.GetRequiredService<IOptions<T>>().Value;
-
-    static TimeSpan Tolerance(IServiceProvider services) => services.GetRequiredService<IOptions<WebhookOptions>>().Value.TimestampTolerance;
 }

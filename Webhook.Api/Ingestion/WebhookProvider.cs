@@ -13,10 +13,4 @@ public sealed record WebhookProvider(string Name, string Route, string KeySettin
 {
     /// <summary>Largest body accepted on this route; null: Webhooks:MaxBodyBytes.</summary>
     public int? MaxBodyBytes { get; init; }
-
-    /// <summary>
-    /// The answer to a verified body that holds no acceptable event: 400 unless the provider treats another status
-    /// as "do not send this again" (Mailgun stops retrying on 406 only).
-    /// </summary>
-    public int UnusablePayloadStatus { get; init; } = StatusCodes.Status400BadRequest;
 }

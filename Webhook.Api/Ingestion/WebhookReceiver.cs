@@ -3,82 +3,158 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Webhook.Api.Options;
+using Webhook.Contracts;
 using Webhook.Providers.Parsing;
 using Webhook.Providers.Verification;
+using Webhook.Storage;
 
 namespace Webhook.Api.Ingestion;
 
 /// <summary>
-/// The intake every provider's route shares, in the order that keeps fakes cheap: the client's budget of refused
-/// requests, content type, size, signature on the raw bytes, and only then parsing, publishing, and 202 once the
-/// broker has confirmed every event. Every refusal but 429 and 503 spends one permit of the client's budget.
+/// The intake every provider's route shares, in the order that keeps fakes cheap: content type, size, signature on the
+/// raw bytes, a single-use token where the signature does not cover the events, and only then parsing, publishing,
+/// and 2xx once the broker has confirmed everything. A verified request is accepted: its valid events are published,
+/// its invalid ones set aside for an operator, and it never spends nor meets the budget of refused requests; a
+/// client that has spent its budget gets 429 for what it sends that does not verify.
 /// </summary>
-public sealed class WebhookReceiver(
+public sealed partial class WebhookReceiver(
     EventPublisher publisher,
     RejectionRateLimiter rejections,
+    IntakeCapacity capacity,
+    IServiceProvider services,
     IOptions<WebhookOptions> options,
     IngestionMetrics metrics,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<WebhookReceiver> logger)
 {
-    public async Task<Results<Accepted<AcceptedEvents>, ProblemHttpResult, ValidationProblem>> ReceiveAsync(HttpContext http, WebhookProvider provider)
+    public async Task<Results<Accepted<AcceptedEvents>, ProblemHttpResult>> ReceiveAsync(HttpContext http, WebhookProvider provider)
     {
         var request = http.Request;
         var receivedAt = time.GetUtcNow();
         var client = RejectionRateLimiter.ClientKey(http);
 
-        if (rejections.IsExhausted(client, out var retryAfter))
-        {
-            SetRetryAfter(http, retryAfter);
-            metrics.Rejected(provider.Name, StatusCodes.Status429TooManyRequests);
-            return TypedResults.Problem(title: "Too many refused requests",
-                detail: "This client has sent too many requests that were refused; retry later.", statusCode: StatusCodes.Status429TooManyRequests);
-        }
-
         if (!IsJson(request.ContentType))
-            return Refuse(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type",
-                "The body must be JSON (Content-Type: application/json, UTF-8).");
+            return Refuse(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", "The body must be JSON (Content-Type: application/json, UTF-8).");
 
         var maxBodyBytes = provider.MaxBodyBytes ?? options.Value.MaxBodyBytes;
-        var body = await ReadBodyAsync(request, maxBodyBytes, http.RequestAborted);
-        if (body.TooLarge)
-            return Refuse(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body is larger than {maxBodyBytes} bytes.");
-        if (body.Incomplete)
-            return Refuse(StatusCodes.Status400BadRequest, "Incomplete body", "The body ended before its declared length.");
+        using var body = await RequestBody.ReadAsync(request, maxBodyBytes, capacity, http.RequestAborted);
+        switch (body.Outcome)
+        {
+            case BodyOutcome.TooLarge:
+                return Refuse(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body is larger than {maxBodyBytes} bytes.");
+            case BodyOutcome.Incomplete:
+                return Refuse(StatusCodes.Status400BadRequest, "Incomplete body", "The body ended before its declared length.");
+            case BodyOutcome.Busy:
+                return Unavailable("Too busy", "The API holds as many request bodies as it may; nothing was accepted. Retry later.");
+        }
 
         var verification = provider.Verifier.Verify(request.Headers, body.Bytes.Span);
         if (!verification.IsValid)
             return Refuse(StatusCodes.Status401Unauthorized, "Signature not verified", verification.Failure);
 
-        var parsed = provider.Parser.Parse(body.Bytes, new WebhookDelivery(provider.Name, verification.DeliveryId, receivedAt));
-        if (!parsed.IsValid)
+        TokenClaim? claim = null;
+        if (verification.SingleUse is { } singleUse)
         {
-            Spend(provider.UnusablePayloadStatus);
-            const string title = "The webhook holds invalid events; none was accepted.";
-            return provider.UnusablePayloadStatus == StatusCodes.Status400BadRequest
-                ? TypedResults.ValidationProblem(parsed.Errors, title: title)
-                : TypedResults.Problem(new HttpValidationProblemDetails(parsed.Errors) { Title = title, Status = provider.UnusablePayloadStatus });
+            try
+            {
+                claim = await services.GetRequiredService<ISingleUseTokens>().TryClaimAsync(provider.Name, singleUse.Token, singleUse.ExpiresAt,
+                    options.Value.PublishTimeout + TimeSpan.FromMinutes(1), http.RequestAborted);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogTokenStoreFailed(logger, ex, provider.Name);
+                return Unavailable("Token store unavailable", "The store of single-use tokens cannot be reached, so the request cannot be checked against replays; nothing was accepted. Retry later.");
+            }
+            if (claim is null)
+                return Refuse(StatusCodes.Status401Unauthorized, "Signature not verified", "The token was used before: a replay.");
         }
 
-        if (!await publisher.PublishAllAsync(parsed.Events, http.RequestAborted))
+        var delivery = new WebhookDelivery(provider.Name, verification.DeliveryId, receivedAt);
+        var parsed = provider.Parser.Parse(body.Bytes, delivery);
+        var setAside = parsed.Refused.Select(r => SetAside(delivery, r)).ToList();
+
+        var accepted = false;
+        try
         {
-            SetRetryAfter(http, options.Value.RetryAfter);
-            metrics.Rejected(provider.Name, StatusCodes.Status503ServiceUnavailable);
-            return TypedResults.Problem(title: "Broker unavailable",
-                detail: "The events could not be stored durably; nothing was accepted. Retry later.", statusCode: StatusCodes.Status503ServiceUnavailable);
+            var count = parsed.Events.Count + setAside.Count;
+            if (!capacity.TryReserveEvents(count))
+                return Unavailable("Too busy", "The API has as many events awaiting the broker's confirmation as it may; nothing was accepted. Retry later.");
+            try
+            {
+                accepted = await publisher.PublishAllAsync(parsed.Events, setAside, http.RequestAborted);
+            }
+            finally
+            {
+                capacity.ReleaseEvents(count);
+            }
+            if (!accepted)
+                return Unavailable("Broker unavailable", "The events could not be stored durably; nothing was accepted. Retry later.");
+        }
+        finally
+        {
+            if (claim is not null)
+                await SettleAsync(claim, accepted, provider.Name);
         }
 
-        return TypedResults.Accepted((string?)null, new AcceptedEvents(parsed.Events.Count, parsed.Events.Select(e => e.EventId).ToArray()));
-
-        void Spend(int status)
+        if (setAside.Count > 0)
         {
-            metrics.Rejected(provider.Name, status);
-            rejections.Spend(client);
+            metrics.SetAside(provider.Name, setAside.Count);
+            LogSetAside(logger, setAside.Count, parsed.Events.Count, provider.Name, verification.DeliveryId, string.Join(", ", parsed.Refused.Select(r => r.Path)));
         }
+        return TypedResults.Accepted((string?)null, new AcceptedEvents(parsed.Events.Count, parsed.Events.Select(e => e.EventId).ToArray(),
+            setAside.Count, setAside.Count > 0 ? parsed.Errors : null));
 
         ProblemHttpResult Refuse(int status, string title, string? detail)
         {
-            Spend(status);
+            // Checked only now, for a request that is refused anyway: a client's budget never stops a verified request.
+            if (rejections.IsExhausted(client, out var retryAfter))
+            {
+                SetRetryAfter(http, retryAfter);
+                metrics.Rejected(provider.Name, StatusCodes.Status429TooManyRequests);
+                return TypedResults.Problem(title: "Too many refused requests",
+                    detail: "This client has sent too many requests that were refused; only verified requests are accepted from it until the window has passed.",
+                    statusCode: StatusCodes.Status429TooManyRequests);
+            }
+            metrics.Rejected(provider.Name, status);
+            rejections.Spend(client);
             return TypedResults.Problem(title: title, detail: detail, statusCode: status);
+        }
+
+        ProblemHttpResult Unavailable(string title, string detail)
+        {
+            SetRetryAfter(http, options.Value.RetryAfter);
+            metrics.Rejected(provider.Name, StatusCodes.Status503ServiceUnavailable);
+            return TypedResults.Problem(title: title, detail: detail, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    /// <summary>The record an operator sees of an event that could not be accepted.</summary>
+    static EmailEventSetAside SetAside(WebhookDelivery delivery, RefusedEvent refused) => new()
+    {
+        SetAsideId = EventIds.FromContent(delivery.Provider, "set-aside", delivery.DeliveryId, refused.Path, refused.Raw),
+        Provider = delivery.Provider,
+        DeliveryId = delivery.DeliveryId,
+        ReceivedAt = delivery.ReceivedAt,
+        Path = refused.Path,
+        Errors = refused.Errors,
+        RawEvent = refused.Raw,
+        RawEncoding = refused.IsBase64 ? "base64" : "utf-8",
+    };
+
+    /// <summary>A token counts as used only when its request was accepted; otherwise the provider's retry may use it.</summary>
+    async Task SettleAsync(TokenClaim claim, bool accepted, string provider)
+    {
+        try
+        {
+            if (accepted)
+                await claim.ConfirmAsync(CancellationToken.None);
+            else
+                await claim.ReleaseAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // Accepted and published: the answer stays 2xx; the claim lapses by itself if the release did not happen.
+            LogTokenSettleFailed(logger, ex, provider, accepted);
         }
     }
 
@@ -94,44 +170,19 @@ public sealed class WebhookReceiver(
         return isJson && (!media.Charset.HasValue || media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>
-    /// Reads at most <paramref name="maxBytes"/>: a larger body, whatever its Content-Length says or whether it is
-    /// chunked, is refused without being buffered.
-    /// </summary>
-    static async Task<RequestBody> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > maxBytes)
-            return RequestBody.Large;
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Set aside {SetAside} events of a verified {Provider} webhook (delivery {DeliveryId}) beside {Accepted} accepted: {Paths}")]
+    static partial void LogSetAside(ILogger logger, int setAside, int accepted, string provider, string? deliveryId, string paths);
 
-        // ArrayBufferWriter refuses a capacity of 0, which an empty body with Content-Length: 0 would ask for.
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(request.ContentLength ?? 4096, 1, maxBytes + 1L));
-        try
-        {
-            while (true)
-            {
-                var read = await request.Body.ReadAsync(buffer.GetMemory(4096), cancellationToken);
-                if (read == 0)
-                    return new RequestBody(buffer.WrittenMemory, false, false);
-                buffer.Advance(read);
-                if (buffer.WrittenCount > maxBytes)
-                    return RequestBody.Large;
-            }
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return RequestBody.Large;
-        }
-        catch (BadHttpRequestException)
-        {
-            return new RequestBody(default, false, true);
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Error, Message = "The single-use token store did not answer for a {Provider} webhook; answering 503")]
+    static partial void LogTokenStoreFailed(ILogger logger, Exception exception, string provider);
 
-    readonly record struct RequestBody(ReadOnlyMemory<byte> Bytes, bool TooLarge, bool Incomplete)
-    {
-        public static readonly RequestBody Large = new(default, true, false);
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A {Provider} webhook's single-use token could not be settled (accepted: {Accepted})")]
+    static partial void LogTokenSettleFailed(ILogger logger, Exception exception, string provider, bool accepted);
 }
 
-/// <summary>The answer to an accepted webhook: how many events and their ids.</summary>
-public sealed record AcceptedEvents(int Accepted, Guid[] EventIds);
+/// <summary>The answer to an accepted webhook: its events, and those set aside for an operator with why.</summary>
+/// <param name="Accepted">Events accepted and durable in the broker.</param>
+/// <param name="EventIds">Their ids.</param>
+/// <param name="SetAside">Events that could not be accepted, kept with their reasons for an operator.</param>
+/// <param name="Problems">What is wrong with those, keyed by the JSON path of each field at fault.</param>
+public sealed record AcceptedEvents(int Accepted, Guid[] EventIds, int SetAside = 0, IDictionary<string, string[]>? Problems = null);

@@ -11,6 +11,8 @@ public sealed class AdminOptions
     /// <summary>Shortest key accepted: a key anyone could guess would open the dead letters to them.</summary>
     public const int MinimumKeyLength = 32;
 
+    public const string ApiKeySetting = "Admin:ApiKey";
+
     /// <summary>
     /// The key operators send in the <c>X-Api-Key</c> header. Unset: the admin endpoints are not served at all (404).
     /// A secret: set it as an environment variable (<c>Admin__ApiKey</c>) or from a secret store.

@@ -24,6 +24,3 @@ public interface IDeadLetters
     /// <summary>Deletes the selected dead letters for good.</summary>
     Task<PurgeResult> PurgeAsync(DeadLetterSelection selection, CancellationToken cancellationToken);
 }
-
-/// <summary>The dead-letter queue cannot be reached (the broker is down or refuses the connection).</summary>
-public sealed class DeadLetterQueueUnavailableException(string message, Exception innerException) : Exception(message, innerException);

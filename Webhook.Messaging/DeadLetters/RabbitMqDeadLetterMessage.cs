@@ -78,7 +78,9 @@ public static class RabbitMqDeadLetterMessage
             ExceptionType = Text(headers, MessageHeaders.FaultExceptionType),
             StackTrace = Text(headers, MessageHeaders.FaultStackTrace),
             Body = content.Body,
-            RawBody = content.Body is null ? Encoding.UTF8.GetString(body.Span) : null,
+            RawBody = content.Body is not null ? null
+                : System.Text.Unicode.Utf8.IsValid(body.Span) ? Encoding.UTF8.GetString(body.Span)
+                : "base64:" + Convert.ToBase64String(body.Span),
             Headers = headers.ToDictionary(h => h.Key, h => Format(h.Value), StringComparer.Ordinal),
         };
     }
@@ -165,9 +167,14 @@ public static class RabbitMqDeadLetterMessage
         _ => value.ToString() ?? "",
     };
 
-    /// <summary>The event inside MassTransit's envelope (<c>{"message": {...}, ...}</c>), or the body itself when it is the event.</summary>
+    /// <summary>
+    /// The event inside MassTransit's envelope (<c>{"message": {...}, ...}</c>), or the body itself when it is the
+    /// event. A body that is not UTF-8 JSON (or whose strings are not valid Unicode) is kept as raw text, never thrown on.
+    /// </summary>
     static BodyContent ReadBody(ReadOnlyMemory<byte> body)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+            return new BodyContent(null, null, null, null, null);
         try
         {
             using var document = JsonDocument.Parse(body);
@@ -182,8 +189,9 @@ public static class RabbitMqDeadLetterMessage
                 Property(message, "provider"),
                 root.Clone());
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: an escape that is not UTF-16 (a lone \ud800) in a string read above.
             return new BodyContent(null, null, null, null, null);
         }
     }

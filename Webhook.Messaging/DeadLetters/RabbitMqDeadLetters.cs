@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
@@ -24,13 +23,11 @@ namespace Webhook.Messaging.DeadLetters;
 /// </para>
 /// </summary>
 public sealed partial class RabbitMqDeadLetters(
-    IOptions<BrokerConnectionOptions> connection,
+    OperatorConnection connection,
     IOptions<BrokerOptions> broker,
     TimeProvider time,
     ILogger<RabbitMqDeadLetters> logger) : IDeadLetters
 {
-    static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
-
     public async Task<DeadLetterPage> ListAsync(int offset, int limit, CancellationToken cancellationToken)
     {
         var items = new List<DeadLetter>();
@@ -39,7 +36,7 @@ public sealed partial class RabbitMqDeadLetters(
         while (items.Count < limit && await scan.NextAsync(cancellationToken) is { } message)
         {
             if (position++ >= offset)
-                items.Add(message.Letter);
+                items.Add(message.Value);
         }
         return new DeadLetterPage(scan.Present, offset, items);
     }
@@ -49,8 +46,8 @@ public sealed partial class RabbitMqDeadLetters(
         await using var scan = await OpenAsync(confirms: false, cancellationToken);
         while (await scan.NextAsync(cancellationToken) is { } message)
         {
-            if (message.Letter.EventId == eventId)
-                return message.Letter;
+            if (message.Value.EventId == eventId)
+                return message.Value;
         }
         return null;
     }
@@ -71,19 +68,19 @@ public sealed partial class RabbitMqDeadLetters(
                 if (RabbitMqDeadLetterMessage.ReplayIdOf(message.Properties) == replayId)
                     break; // failed again since this replay began: the rest arrived after it too
                 examined++;
-                if (!selection.Matches(message.Letter))
+                if (!selection.Matches(message.Value))
                     continue;
 
                 await pace.WaitAsync(cancellationToken);
-                var copy = RabbitMqDeadLetterMessage.ForReplay(message.Properties, message.Letter, replayId, time.GetUtcNow());
+                var copy = RabbitMqDeadLetterMessage.ForReplay(message.Properties, message.Value, replayId, time.GetUtcNow());
                 // Confirmed, or it throws and the dead letter stays where it is.
                 await scan.Channel.BasicPublishAsync("", target, mandatory: true, copy, message.Body, cancellationToken);
                 await scan.RemoveAsync(message);
                 replayed++;
-                LogReplayed(logger, replayId, message.Letter.EventId);
+                LogReplayed(logger, replayId, message.Value.EventId);
             }
         }
-        catch (Exception ex) when (IsBrokerFailure(ex))
+        catch (Exception ex) when (OperatorConnection.IsBrokerFailure(ex))
         {
             var failure = ex is PublishException { IsReturn: true }
                 ? $"The main queue '{target}' does not exist, so the broker could not route the event (is the Processor deployed?)."
@@ -105,106 +102,22 @@ public sealed partial class RabbitMqDeadLetters(
         while (await scan.NextAsync(cancellationToken) is { } message)
         {
             examined++;
-            if (!selection.Matches(message.Letter))
+            if (!selection.Matches(message.Value))
                 continue;
             await scan.RemoveAsync(message);
             purged++;
-            LogPurged(logger, message.Letter.EventId, message.Letter.EventType, message.Letter.EmailId, message.Letter.Reason);
+            LogPurged(logger, message.Value.EventId, message.Value.EventType, message.Value.EmailId, message.Value.Reason);
         }
         LogPurgeFinished(logger, purged, examined, selection);
         return new PurgeResult(examined, purged);
     }
 
-    async Task<Scan> OpenAsync(bool confirms, CancellationToken cancellationToken)
+    Task<QueueScan<DeadLetter>> OpenAsync(bool confirms, CancellationToken cancellationToken)
     {
-        var factory = new ConnectionFactory
-        {
-            Uri = connection.Value.Uri,
-            AutomaticRecoveryEnabled = false,
-            RequestedConnectionTimeout = ConnectTimeout,
-            ClientProvidedName = $"{AppDomain.CurrentDomain.FriendlyName} dead letters",
-        };
-        IConnection? amqp = null;
-        try
-        {
-            amqp = await factory.CreateConnectionAsync(cancellationToken);
-            var channel = await amqp.CreateChannelAsync(
-                new CreateChannelOptions(publisherConfirmationsEnabled: confirms, publisherConfirmationTrackingEnabled: confirms), cancellationToken);
-            var queue = broker.Value.ErrorQueueName;
-            int present;
-            try
-            {
-                present = (int)Math.Min((await channel.QueueDeclarePassiveAsync(queue, cancellationToken)).MessageCount, int.MaxValue);
-            }
-            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
-            {
-                // No fault yet and no Processor ever started: no error queue, nothing dead-lettered.
-                await channel.DisposeAsync();
-                channel = await amqp.CreateChannelAsync(cancellationToken: cancellationToken);
-                present = 0;
-            }
-            return new Scan(amqp, channel, queue, present, broker.Value.DeliveryLimit);
-        }
-        catch (Exception ex) when (IsBrokerFailure(ex))
-        {
-            if (amqp is not null)
-                await amqp.DisposeAsync();
-            throw new DeadLetterQueueUnavailableException($"The broker cannot be reached to read {broker.Value.ErrorQueueName}: {ex.Message}", ex);
-        }
+        var deliveryLimit = broker.Value.DeliveryLimit;
+        return connection.ScanAsync(broker.Value.ErrorQueueName, confirms,
+            (properties, body) => RabbitMqDeadLetterMessage.Read(properties, body, deliveryLimit), cancellationToken);
     }
-
-    static bool IsBrokerFailure(Exception ex) => ex is RabbitMQClientException or IOException or SocketException or TimeoutException;
-
-    /// <summary>One pass over the messages present when it began, holding each until it is removed or given back.</summary>
-    sealed class Scan(IConnection connection, IChannel channel, string queue, int present, int deliveryLimit) : IAsyncDisposable
-    {
-        int _read;
-
-        /// <summary>Messages in the queue when the scan began.</summary>
-        public int Present => present;
-
-        public IChannel Channel => channel;
-
-        public async Task<Message?> NextAsync(CancellationToken cancellationToken)
-        {
-            if (_read >= present)
-                return null;
-            var got = await channel.BasicGetAsync(queue, autoAck: false, cancellationToken);
-            if (got is null)
-                return null;
-            _read++;
-            var body = got.Body.ToArray();
-            return new Message(got.DeliveryTag, got.BasicProperties, body, RabbitMqDeadLetterMessage.Read(got.BasicProperties, body, deliveryLimit));
-        }
-
-        /// <summary>Acknowledges the message: it leaves the queue for good. Not cancellable: its outcome is already decided.</summary>
-        public Task RemoveAsync(Message message) => channel.BasicAckAsync(message.DeliveryTag, multiple: false, CancellationToken.None).AsTask();
-
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                // Delivery tag 0 with multiple: every message still held, back in its place. Closing the channel
-                // would do the same; this says it.
-                if (_read > 0 && channel.IsOpen)
-                    await channel.BasicNackAsync(0, multiple: true, requeue: true, CancellationToken.None);
-                if (channel.IsOpen)
-                    await channel.CloseAsync(CancellationToken.None);
-                await connection.CloseAsync(CancellationToken.None);
-            }
-            catch (Exception ex) when (IsBrokerFailure(ex))
-            {
-                // The connection is gone: the broker gives back what it held.
-            }
-            finally
-            {
-                await channel.DisposeAsync();
-                await connection.DisposeAsync();
-            }
-        }
-    }
-
-    sealed record Message(ulong DeliveryTag, IReadOnlyBasicProperties Properties, byte[] Body, DeadLetter Letter);
 
     /// <summary>Spaces the replays so that at most the chosen number per second go back to the main queue.</summary>
     sealed class Pace(double eventsPerSecond, TimeProvider time)

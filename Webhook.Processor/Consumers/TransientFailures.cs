@@ -1,5 +1,5 @@
 using Webhook.Processor.Data;
-using Webhook.Processor.Stats;
+using Webhook.Storage;
 
 namespace Webhook.Processor.Consumers;
 

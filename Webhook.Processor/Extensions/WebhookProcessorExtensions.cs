@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Webhook.Messaging;
@@ -26,18 +27,20 @@ public static class WebhookProcessorExtensions
         // Registered before MassTransit: hosted services start in order, so the schema and the tables exist before
         // the first event is consumed.
         services.AddHostedService<DatabaseInitializer>();
-        services.AddHostedService<StatsTablesInitializer>();
+        builder.AddDynamoDb();
+        builder.AddDynamoTables(sp => sp.GetRequiredService<StatsTables>().Definitions());
         services.AddHostedService<InboxCleanupService>();
 
         services.AddDbContext<WebhookDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.Postgres));
         services.AddScoped<IMarketingDataWriter, MarketingDataWriter>();
 
-        builder.AddDynamoDb();
         services.AddScoped<IEmailStatistics, DynamoEmailStatistics>();
 
         services.AddHealthChecks()
             .AddDbContextCheck<WebhookDbContext>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag])
-            .AddCheck<StatsHealthCheck>("dynamodb", tags: [ServiceDefaultsExtensions.ReadyTag]);
+            .Add(new HealthCheckRegistration("dynamodb",
+                sp => new DynamoTableHealthCheck(sp.GetRequiredService<Amazon.DynamoDBv2.IAmazonDynamoDB>(), sp.GetRequiredService<StatsTables>().Counters),
+                failureStatus: null, tags: [ServiceDefaultsExtensions.ReadyTag]));
 
         services.AddBrokerOptions();
         services.AddMassTransit(x =>

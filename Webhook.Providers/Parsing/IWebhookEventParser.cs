@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Unicode;
 using Webhook.Contracts;
 
 namespace Webhook.Providers.Parsing;
@@ -5,7 +7,10 @@ namespace Webhook.Providers.Parsing;
 /// <summary>Turns a verified provider payload into events. One implementation per provider payload shape.</summary>
 public interface IWebhookEventParser
 {
-    /// <summary>Parses every event of the body, or none: a batch with one bad event is refused whole.</summary>
+    /// <summary>
+    /// Reads every event of the body: the valid ones as events, each invalid one as a refused event with its reasons
+    /// (one bad event never costs the good ones beside it); a body that cannot be read as events is refused whole.
+    /// </summary>
     ParseResult Parse(ReadOnlyMemory<byte> body, WebhookDelivery delivery);
 }
 
@@ -15,24 +20,43 @@ public interface IWebhookEventParser
 /// <param name="ReceivedAt">When the request was received.</param>
 public sealed record WebhookDelivery(string Provider, string? DeliveryId, DateTimeOffset ReceivedAt);
 
-/// <summary>Either the events of a payload or what is wrong with it, keyed by JSON path.</summary>
+/// <summary>An event of the body that could not be accepted: where it stood, what is wrong, and its text as it arrived.</summary>
+/// <param name="Path">The event's JSON path ("$" for the whole body).</param>
+/// <param name="Errors">What is wrong, keyed by the JSON path of each field at fault.</param>
+/// <param name="Raw">The event's JSON text, or the whole body (base64 when <paramref name="IsBase64"/>).</param>
+public sealed record RefusedEvent(string Path, IReadOnlyDictionary<string, string[]> Errors, string Raw, bool IsBase64 = false)
+{
+    /// <summary>The whole body, refused with one reason.</summary>
+    public static RefusedEvent WholeBody(ReadOnlySpan<byte> body, string error) =>
+        Utf8.IsValid(body)
+            ? new("$", new Dictionary<string, string[]> { ["$"] = [error] }, Encoding.UTF8.GetString(body))
+            : new("$", new Dictionary<string, string[]> { ["$"] = [error] }, Convert.ToBase64String(body), IsBase64: true);
+}
+
+/// <summary>The events of a payload that are valid, and the ones that are not, with why.</summary>
 public sealed class ParseResult
 {
-    ParseResult(IReadOnlyList<EmailEventReceived> events, IDictionary<string, string[]> errors)
+    ParseResult(IReadOnlyList<EmailEventReceived> events, IReadOnlyList<RefusedEvent> refused)
     {
         Events = events;
-        Errors = errors;
+        Refused = refused;
     }
 
     public IReadOnlyList<EmailEventReceived> Events { get; }
 
-    public IDictionary<string, string[]> Errors { get; }
+    public IReadOnlyList<RefusedEvent> Refused { get; }
 
-    public bool IsValid => Errors.Count == 0;
+    /// <summary>Every reason of every refused event, keyed by the path of the field at fault.</summary>
+    public IDictionary<string, string[]> Errors =>
+        Refused.SelectMany(r => r.Errors).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
 
-    public static ParseResult Success(IReadOnlyList<EmailEventReceived> events) => new(events, new Dictionary<string, string[]>());
+    /// <summary>True when no event was refused.</summary>
+    public bool IsValid => Refused.Count == 0;
 
-    public static ParseResult Failure(IDictionary<string, string[]> errors) => new([], errors);
+    public static ParseResult Of(IReadOnlyList<EmailEventReceived> events, IReadOnlyList<RefusedEvent> refused) => new(events, refused);
 
-    public static ParseResult Failure(string path, string error) => Failure(new Dictionary<string, string[]> { [path] = [error] });
+    public static ParseResult Success(IReadOnlyList<EmailEventReceived> events) => new(events, []);
+
+    /// <summary>The body cannot be read as events at all: it is refused whole.</summary>
+    public static ParseResult Unreadable(ReadOnlySpan<byte> body, string error) => new([], [RefusedEvent.WholeBody(body, error)]);
 }

@@ -17,26 +17,38 @@ public sealed class MailgunEventParser : IWebhookEventParser
     static ParseResult Parse(JsonElement root, WebhookDelivery delivery)
     {
         if (ProviderPayload.Optional(root, "event-data") is not { ValueKind: JsonValueKind.Object } data)
-            return ParseResult.Failure("$.event-data", "event-data must be an object.");
+        {
+            var path = "$.event-data";
+            return ParseResult.Of([], [new RefusedEvent(path, new Dictionary<string, string[]> { [path] = ["event-data must be an object."] }, root.GetRawText())]);
+        }
 
-        var errors = new Dictionary<string, string[]>();
+        var events = new List<EmailEventReceived>(1);
+        var refused = new List<RefusedEvent>();
+        ProviderPayload.ReadEvent(data, "$.event-data", errors => ParseEvent(data, delivery, errors), events, refused);
+        return ParseResult.Of(events, refused);
+    }
+
+    static EmailEventReceived? ParseEvent(JsonElement data, WebhookDelivery delivery, Dictionary<string, string[]> errors)
+    {
         var eventType = ProviderPayload.Optional(data, "event") is { } name ? ProviderPayload.EventType(name, "opened", "clicked", "complained") : null;
         if (eventType is null)
             errors["$.event-data.event"] = [$"event must be a lowercase name of at most {ProviderPayload.MaxEventTypeLength} letters, digits, '_', '-' or '.'."];
 
         var id = ProviderPayload.Optional(data, "id") is { } i ? ProviderPayload.Id(i) : null;
         if (id is null)
-            errors["$.event-data.id"] = [$"id must be a non-empty string of at most {ProviderPayload.MaxIdLength} characters."];
+            errors["$.event-data.id"] = [ProviderPayload.IdRule("id")];
 
         var occurredAt = ProviderPayload.Optional(data, "timestamp") is { } t ? ProviderPayload.UnixTime(t) : null;
         if (occurredAt is null)
             errors["$.event-data.timestamp"] = ["timestamp must be Unix seconds."];
+        else if (!ProviderPayload.IsPlausible(occurredAt.Value, delivery.ReceivedAt))
+            errors["$.event-data.timestamp"] = [ProviderPayload.ImplausibleTime("timestamp")];
 
         var emailId = EmailId(data, errors);
         if (errors.Count > 0)
-            return ParseResult.Failure(errors);
+            return null;
 
-        return ParseResult.Success([new EmailEventReceived
+        return new EmailEventReceived
         {
             EventId = EventIds.FromContent(delivery.Provider, id),
             EmailId = emailId!,
@@ -44,7 +56,7 @@ public sealed class MailgunEventParser : IWebhookEventParser
             OccurredAt = occurredAt!.Value,
             ReceivedAt = delivery.ReceivedAt,
             Provider = delivery.Provider,
-        }]);
+        };
     }
 
     static string? EmailId(JsonElement data, Dictionary<string, string[]> errors)
@@ -53,9 +65,9 @@ public sealed class MailgunEventParser : IWebhookEventParser
         if (ProviderPayload.Optional(data, "user-variables") is { } variables && ProviderPayload.Optional(variables, "email_id") is { } custom)
         {
             var text = custom.ValueKind == JsonValueKind.Number ? custom.GetRawText() : ProviderPayload.Id(custom);
-            if (text is { Length: <= ProviderPayload.MaxIdLength })
+            if (text is not null && ProviderPayload.IsId(text))
                 return text;
-            errors["$.event-data.user-variables.email_id"] = [$"email_id must be a non-empty string of at most {ProviderPayload.MaxIdLength} characters."];
+            errors["$.event-data.user-variables.email_id"] = [ProviderPayload.IdRule("email_id")];
             return null;
         }
 

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using Webhook.Contracts;
@@ -23,24 +25,62 @@ public static class ProviderPayload
     /// InvalidOperationException rather than JsonException: for bytes that are not UTF-8 (checked up front here) and
     /// for escapes that are not UTF-16, such as a lone <c>\ud800</c>, in a value or in a property name.
     /// </remarks>
-    public static ParseResult Read(ReadOnlyMemory<byte> body, Func<JsonElement, ParseResult> read, JsonDocumentOptions? options = null)
+    public static ParseResult Read(ReadOnlyMemory<byte> body, Func<JsonElement, ParseResult> read)
     {
         if (!Utf8.IsValid(body.Span))
-            return ParseResult.Failure("$", "The body is not UTF-8.");
+            return ParseResult.Unreadable(body.Span, "The body is not UTF-8.");
         try
         {
-            using var document = JsonDocument.Parse(body, options ?? DocumentOptions);
+            using var document = JsonDocument.Parse(body, DocumentOptions);
             return read(document.RootElement);
         }
         catch (JsonException ex)
         {
-            return ParseResult.Failure("$", $"The body is not valid JSON: {ex.Message}");
+            return ParseResult.Unreadable(body.Span, $"The body is not valid JSON: {ex.Message}");
         }
         catch (InvalidOperationException)
         {
-            return ParseResult.Failure("$", "The body holds a string that is not valid Unicode.");
+            return ParseResult.Unreadable(body.Span, "The body holds a string that is not valid Unicode.");
         }
     }
+
+    /// <summary>
+    /// Reads one event of a body with <paramref name="read"/>, which adds what is wrong to the errors it is given:
+    /// an event with any error, or with a string that is not valid Unicode, is refused with its text as it arrived.
+    /// </summary>
+    public static void ReadEvent(JsonElement item, string path, Func<Dictionary<string, string[]>, EmailEventReceived?> read,
+        List<EmailEventReceived> events, List<RefusedEvent> refused)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        EmailEventReceived? parsed;
+        try
+        {
+            parsed = read(errors);
+        }
+        catch (InvalidOperationException)
+        {
+            errors[path] = ["The event holds a string that is not valid Unicode."];
+            parsed = null;
+        }
+        if (errors.Count == 0 && parsed is not null)
+            events.Add(parsed);
+        else
+            refused.Add(new RefusedEvent(path, errors.Count > 0 ? errors : new() { [path] = ["The event could not be read."] }, item.GetRawText()));
+    }
+
+    /// <summary>How far before its receipt an event may say it happened: providers retry for a day at most.</summary>
+    public static readonly TimeSpan MaxEventAge = TimeSpan.FromDays(30);
+
+    /// <summary>How far after its receipt an event may say it happened: a provider's clock that runs fast.</summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromHours(1);
+
+    /// <summary>Whether an event's time is plausible for a webhook received at <paramref name="receivedAt"/>.</summary>
+    public static bool IsPlausible(DateTimeOffset occurredAt, DateTimeOffset receivedAt) =>
+        occurredAt >= receivedAt - MaxEventAge && occurredAt <= receivedAt + MaxClockSkew;
+
+    /// <summary>The reason an event's time is refused.</summary>
+    public static string ImplausibleTime(string field) =>
+        $"{field} must be at most {MaxEventAge.TotalDays:0} days before the webhook arrived and at most {MaxClockSkew.TotalHours:0} hour after.";
 
     /// <summary>
     /// The contract's type for a provider's event name: one of <see cref="EmailEventTypes"/> for the names that change
@@ -64,9 +104,39 @@ public static class ProviderPayload
             : null;
     }
 
-    /// <summary>A non-blank string of at most <see cref="MaxIdLength"/> characters, else null.</summary>
+    /// <summary>A string that <see cref="IsId"/> accepts, else null.</summary>
     public static string? Id(JsonElement value) =>
-        value.ValueKind == JsonValueKind.String && value.GetString() is { Length: <= MaxIdLength } id && !string.IsNullOrWhiteSpace(id) ? id : null;
+        value.ValueKind == JsonValueKind.String && value.GetString() is { } id && IsId(id) ? id : null;
+
+    /// <summary>What every provider's ids must be, said the same way for each field.</summary>
+    public static string IdRule(string field) =>
+        $"{field} must be 1 to {MaxIdLength} printable characters: no control or format characters, not only spaces.";
+
+    /// <summary>
+    /// The rule for every id that enters the product, whichever provider sends it: 1 to <see cref="MaxIdLength"/>
+    /// characters, not only white space, and printable: no control characters (a NUL that PostgreSQL refuses, an
+    /// escape sequence that takes over an operator's terminal), no format characters (bidirectional overrides,
+    /// zero-width marks that make two ids look alike), no line separators, no unpaired surrogates, noncharacters or
+    /// replacement characters.
+    /// </summary>
+    public static bool IsId(string id)
+    {
+        if (id.Length is 0 or > MaxIdLength || string.IsNullOrWhiteSpace(id))
+            return false;
+        for (var i = 0; i < id.Length; i++)
+        {
+            if (Rune.DecodeFromUtf16(id.AsSpan(i), out var rune, out var consumed) != System.Buffers.OperationStatus.Done)
+                return false;
+            i += consumed - 1;
+            // Noncharacters, and the replacement character: what stands for text that was not valid Unicode.
+            if ((rune.Value & 0xFFFE) == 0xFFFE || rune.Value is >= 0xFDD0 and <= 0xFDEF or 0xFFFD)
+                return false;
+            if (Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format
+                or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Surrogate)
+                return false;
+        }
+        return true;
+    }
 
     /// <summary>An optional property of an object; a property that is present but null counts as missing.</summary>
     public static JsonElement? Optional(JsonElement obj, string name) =>

@@ -21,27 +21,27 @@ public sealed class SendGridEventParser : IWebhookEventParser
     public const int MaxEventsPerRequest = 10_000;
 
     public ParseResult Parse(ReadOnlyMemory<byte> body, WebhookDelivery delivery) =>
-        ProviderPayload.Read(body, root => Parse(root, delivery));
+        ProviderPayload.Read(body, root => Parse(root, body, delivery));
 
-    static ParseResult Parse(JsonElement root, WebhookDelivery delivery)
+    static ParseResult Parse(JsonElement root, ReadOnlyMemory<byte> body, WebhookDelivery delivery)
     {
         if (root.ValueKind != JsonValueKind.Array)
-            return ParseResult.Failure("$", "The body must be a JSON array of events.");
+            return ParseResult.Unreadable(body.Span, "The body must be a JSON array of events.");
         var count = root.GetArrayLength();
         if (count == 0)
-            return ParseResult.Failure("$", "The array holds no event.");
+            return ParseResult.Unreadable(body.Span, "The array holds no event.");
         if (count > MaxEventsPerRequest)
-            return ParseResult.Failure("$", $"At most {MaxEventsPerRequest} events are accepted per request.");
+            return ParseResult.Unreadable(body.Span, $"At most {MaxEventsPerRequest} events are accepted per request.");
 
-        var errors = new Dictionary<string, string[]>();
         var events = new List<EmailEventReceived>(count);
+        var refused = new List<RefusedEvent>();
         var index = 0;
         foreach (var item in root.EnumerateArray())
         {
-            if (ParseEvent(item, $"$[{index++}]", delivery, errors) is { } e)
-                events.Add(e);
+            var path = $"$[{index++}]";
+            ProviderPayload.ReadEvent(item, path, errors => ParseEvent(item, path, delivery, errors), events, refused);
         }
-        return errors.Count > 0 ? ParseResult.Failure(errors) : ParseResult.Success(events);
+        return ParseResult.Of(events, refused);
     }
 
     static EmailEventReceived? ParseEvent(JsonElement item, string path, WebhookDelivery delivery, Dictionary<string, string[]> errors)
@@ -62,6 +62,8 @@ public sealed class SendGridEventParser : IWebhookEventParser
         if (timestamp is not { ValueKind: JsonValueKind.Number } t || !t.TryGetInt64(out seconds)
             || ProviderPayload.UnixTime(t) is null)
             errors[$"{path}.timestamp"] = ["timestamp must be Unix seconds."];
+        else if (!ProviderPayload.IsPlausible(DateTimeOffset.FromUnixTimeSeconds(seconds), delivery.ReceivedAt))
+            errors[$"{path}.timestamp"] = [ProviderPayload.ImplausibleTime("timestamp")];
 
         var messageId = Id(item, "sg_message_id", path, errors);
         var customEmailId = Id(item, "email_id", path, errors);
@@ -92,7 +94,7 @@ public sealed class SendGridEventParser : IWebhookEventParser
             return null;
         if (ProviderPayload.Id(value) is { } id)
             return id;
-        errors[$"{path}.{property}"] = [$"{property} must be a non-empty string of at most {ProviderPayload.MaxIdLength} characters."];
+        errors[$"{path}.{property}"] = [ProviderPayload.IdRule(property)];
         return null;
     }
 }

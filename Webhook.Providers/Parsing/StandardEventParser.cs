@@ -12,14 +12,12 @@ namespace Webhook.Providers.Parsing;
 public sealed class StandardEventParser : IWebhookEventParser
 {
     public const int MaxEventsPerRequest = 1000;
-    public const int MaxEmailIdLength = 256;
-    static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
     static readonly string[] EventTypes = [EmailEventTypes.Opened, EmailEventTypes.Clicked, EmailEventTypes.Spam];
 
     public ParseResult Parse(ReadOnlyMemory<byte> body, WebhookDelivery delivery) =>
-        ProviderPayload.Read(body, root => Parse(root, delivery), DocumentOptions);
+        ProviderPayload.Read(body, root => Parse(root, body, delivery));
 
-    static ParseResult Parse(JsonElement root, WebhookDelivery delivery)
+    static ParseResult Parse(JsonElement root, ReadOnlyMemory<byte> body, WebhookDelivery delivery)
     {
         var items = root.ValueKind switch
         {
@@ -28,36 +26,36 @@ public sealed class StandardEventParser : IWebhookEventParser
             _ => null,
         };
         if (items is null)
-            return ParseResult.Failure("$", "The body must be an event object or an array of event objects.");
+            return ParseResult.Unreadable(body.Span, "The body must be an event object or an array of event objects.");
         if (items.Count == 0)
-            return ParseResult.Failure("$", "The array holds no event.");
+            return ParseResult.Unreadable(body.Span, "The array holds no event.");
         if (items.Count > MaxEventsPerRequest)
-            return ParseResult.Failure("$", $"At most {MaxEventsPerRequest} events are accepted per request.");
+            return ParseResult.Unreadable(body.Span, $"At most {MaxEventsPerRequest} events are accepted per request.");
 
-        var errors = new Dictionary<string, string[]>();
         var events = new List<EmailEventReceived>(items.Count);
+        var refused = new List<RefusedEvent>();
+        var deliveryId = delivery.DeliveryId ?? throw new InvalidOperationException("A verified Standard Webhooks delivery has an id.");
         for (var i = 0; i < items.Count; i++)
         {
+            var index = i;
             var path = root.ValueKind == JsonValueKind.Array ? $"$[{i}]" : "$";
-            var parsed = ParseEvent(items[i], path, errors);
-            if (parsed is { } e)
-            {
-                events.Add(new EmailEventReceived
+            ProviderPayload.ReadEvent(items[i], path, errors => ParseEvent(items[index], path, delivery, errors) is { } e
+                ? new EmailEventReceived
                 {
-                    EventId = EventIds.FromDelivery(delivery.Provider, delivery.DeliveryId ?? throw new InvalidOperationException("A verified Standard Webhooks delivery has an id."), i),
+                    EventId = EventIds.FromDelivery(delivery.Provider, deliveryId, index),
                     EmailId = e.EmailId,
                     EventType = e.EventType,
                     OccurredAt = e.OccurredAt ?? delivery.ReceivedAt,
                     ReceivedAt = delivery.ReceivedAt,
                     Provider = delivery.Provider,
-                });
-            }
+                }
+                : null, events, refused);
         }
-
-        return errors.Count > 0 ? ParseResult.Failure(errors) : ParseResult.Success(events);
+        return ParseResult.Of(events, refused);
     }
 
-    static (string EmailId, string EventType, DateTimeOffset? OccurredAt)? ParseEvent(JsonElement item, string path, Dictionary<string, string[]> errors)
+    static (string EmailId, string EventType, DateTimeOffset? OccurredAt)? ParseEvent(JsonElement item, string path, WebhookDelivery delivery,
+        Dictionary<string, string[]> errors)
     {
         if (item.ValueKind != JsonValueKind.Object)
         {
@@ -75,7 +73,7 @@ public sealed class StandardEventParser : IWebhookEventParser
             else if (property.NameEquals("eventType"))
                 ok &= ReadEventType(property.Value, $"{path}.eventType", errors, out eventType);
             else if (property.NameEquals("occurredAt"))
-                ok &= ReadOccurredAt(property.Value, $"{path}.occurredAt", errors, out occurredAt);
+                ok &= ReadOccurredAt(property.Value, $"{path}.occurredAt", delivery, errors, out occurredAt);
         }
 
         if (emailId is null && !errors.ContainsKey($"{path}.emailId"))
@@ -88,11 +86,10 @@ public sealed class StandardEventParser : IWebhookEventParser
 
     static bool ReadEmailId(JsonElement value, string path, Dictionary<string, string[]> errors, out string? emailId)
     {
-        emailId = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-        if (string.IsNullOrWhiteSpace(emailId) || emailId.Length > MaxEmailIdLength)
+        emailId = ProviderPayload.Id(value);
+        if (emailId is null)
         {
-            errors[path] = [$"emailId must be a non-empty string of at most {MaxEmailIdLength} characters."];
-            emailId = null;
+            errors[path] = [ProviderPayload.IdRule("emailId")];
             return false;
         }
         return true;
@@ -110,18 +107,23 @@ public sealed class StandardEventParser : IWebhookEventParser
         return true;
     }
 
-    static bool ReadOccurredAt(JsonElement value, string path, Dictionary<string, string[]> errors, out DateTimeOffset? occurredAt)
+    static bool ReadOccurredAt(JsonElement value, string path, WebhookDelivery delivery, Dictionary<string, string[]> errors, out DateTimeOffset? occurredAt)
     {
         occurredAt = null;
         if (value.ValueKind == JsonValueKind.Null)
             return true;
-        if (value.ValueKind == JsonValueKind.String
-            && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        if (value.ValueKind != JsonValueKind.String
+            || !DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
         {
-            occurredAt = parsed.ToUniversalTime();
-            return true;
+            errors[path] = ["occurredAt must be an ISO-8601 date and time."];
+            return false;
         }
-        errors[path] = ["occurredAt must be an ISO-8601 date and time."];
-        return false;
+        if (!ProviderPayload.IsPlausible(parsed, delivery.ReceivedAt))
+        {
+            errors[path] = [ProviderPayload.ImplausibleTime("occurredAt")];
+            return false;
+        }
+        occurredAt = parsed.ToUniversalTime();
+        return true;
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -9,14 +8,10 @@ namespace Webhook.Providers.Verification;
 /// <summary>
 /// Mailgun: the body is <c>{"signature": {"timestamp", "token", "signature"}, "event-data": {…}}</c> and
 /// <c>signature</c> is the lowercase hex HMAC-SHA256 of timestamp + token keyed with the webhook signing key.
-/// The signature covers the timestamp and the token only, not the event, so a token is accepted once: a token seen
-/// within the tolerance is a replay.
+/// The signature covers the timestamp and the token only, not the event, so a request is usable once: the result
+/// names its token (<see cref="SingleUseToken"/>), and the intake claims it in the store every API replica shares,
+/// counting it as used only once the request has been answered 2xx.
 /// </summary>
-/// <remarks>
-/// The tokens seen are remembered in this process only, so with several API replicas a replay can get through once
-/// per replica. What it could publish carries the event id of an event Mailgun sent (or one the replayer made up),
-/// and the Processor counts an id once whichever replica published it.
-/// </remarks>
 public sealed class MailgunWebhookVerifier : IWebhookVerifier
 {
     public const string SignatureProperty = "signature";
@@ -28,16 +23,13 @@ public sealed class MailgunWebhookVerifier : IWebhookVerifier
     readonly byte[]? _key;
     readonly TimeSpan _tolerance;
     readonly TimeProvider _time;
-    readonly ConcurrentDictionary<string, DateTimeOffset> _seenTokens = new(StringComparer.Ordinal);
-    long _nextSweep;
 
     /// <param name="options">The key, validated at start (see <see cref="MailgunSigningKeyAttribute"/>).</param>
-    /// <param name="tolerance">How far the signed timestamp may be from now, either way.</param>
-    public MailgunWebhookVerifier(MailgunWebhookOptions options, TimeSpan tolerance, TimeProvider time)
+    public MailgunWebhookVerifier(MailgunWebhookOptions options, TimeProvider time)
     {
         if (!string.IsNullOrEmpty(options.SigningKey) && IsSigningKey(options.SigningKey))
             _key = Encoding.UTF8.GetBytes(options.SigningKey);
-        _tolerance = tolerance;
+        _tolerance = options.TimestampTolerance;
         _time = time;
     }
 
@@ -74,11 +66,9 @@ public sealed class MailgunWebhookVerifier : IWebhookVerifier
         if (!CryptographicOperations.FixedTimeEquals(given, expected))
             return VerificationResult.Invalid("The signature does not match.");
 
-        // Only now, so that fakes cannot fill the memory of tokens seen: a token is remembered while its timestamp
-        // is within the tolerance; after that the timestamp check refuses it anyway.
-        if (!TryRemember(token, signedAt + _tolerance))
-            return VerificationResult.Invalid("The token was used before: a replay.");
-        return VerificationResult.Valid(token);
+        // A token is single-use while its timestamp is within the tolerance; after that the timestamp check refuses
+        // the request anyway.
+        return VerificationResult.Valid(token, new SingleUseToken(token, signedAt + _tolerance));
     }
 
     /// <summary>
@@ -139,33 +129,4 @@ public sealed class MailgunWebhookVerifier : IWebhookVerifier
     }
 
     static bool IsLowercaseHex(string value) => value.All(char.IsAsciiHexDigitLower);
-
-    bool TryRemember(string token, DateTimeOffset forgetAt)
-    {
-        var now = _time.GetUtcNow();
-        SweepIfDue(now);
-        while (true)
-        {
-            if (_seenTokens.TryAdd(token, forgetAt))
-                return true;
-            if (!_seenTokens.TryGetValue(token, out var existing))
-                continue;
-            if (existing > now)
-                return false;
-            if (_seenTokens.TryUpdate(token, forgetAt, existing))
-                return true;
-        }
-    }
-
-    void SweepIfDue(DateTimeOffset now)
-    {
-        var due = Interlocked.Read(ref _nextSweep);
-        if (now.UtcTicks < due || Interlocked.CompareExchange(ref _nextSweep, (now + _tolerance).UtcTicks, due) != due)
-            return;
-        foreach (var (token, forgetAt) in _seenTokens)
-        {
-            if (forgetAt <= now)
-                _seenTokens.TryRemove(new KeyValuePair<string, DateTimeOffset>(token, forgetAt));
-        }
-    }
 }

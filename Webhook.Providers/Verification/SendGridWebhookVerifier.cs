@@ -25,8 +25,7 @@ public sealed class SendGridWebhookVerifier : IWebhookVerifier, IDisposable
     readonly TimeProvider _time;
 
     /// <param name="options">The key, validated at start (see <see cref="SendGridVerificationKeyAttribute"/>).</param>
-    /// <param name="tolerance">How far the signed timestamp may be from now, either way.</param>
-    public SendGridWebhookVerifier(SendGridWebhookOptions options, TimeSpan tolerance, TimeProvider time)
+    public SendGridWebhookVerifier(SendGridWebhookOptions options, TimeProvider time)
     {
         if (!string.IsNullOrWhiteSpace(options.VerificationKey) && ParseVerificationKey(options.VerificationKey) is { } publicKey)
         {
@@ -34,7 +33,7 @@ public sealed class SendGridWebhookVerifier : IWebhookVerifier, IDisposable
             // One key object per thread: instance members of ECDsa are not documented as thread-safe.
             _keys = new ThreadLocal<ECDsa>(ImportKey, trackAllValues: true);
         }
-        _tolerance = tolerance;
+        _tolerance = options.TimestampTolerance;
         _time = time;
     }
 

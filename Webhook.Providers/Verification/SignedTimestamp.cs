@@ -4,7 +4,7 @@ namespace Webhook.Providers.Verification;
 
 /// <summary>
 /// The Unix-seconds timestamp every provider signs, and the tolerance that makes a captured request useless once it
-/// has passed (Webhooks:TimestampTolerance, either way, so a fast clock on either side does not matter).
+/// has passed (each provider's TimestampTolerance, either way, so a fast clock on either side does not matter).
 /// </summary>
 public static class SignedTimestamp
 {

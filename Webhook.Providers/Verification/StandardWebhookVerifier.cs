@@ -26,15 +26,14 @@ public sealed class StandardWebhookVerifier : IWebhookVerifier
     readonly TimeProvider _time;
 
     /// <param name="options">The secrets, validated at start (see <see cref="StandardWebhookSecretAttribute"/>).</param>
-    /// <param name="tolerance">How far the signed timestamp may be from now, either way.</param>
-    public StandardWebhookVerifier(StandardWebhookOptions options, TimeSpan tolerance, TimeProvider time)
+    public StandardWebhookVerifier(StandardWebhookOptions options, TimeProvider time)
     {
         _keys = new[] { options.Secret, options.PreviousSecret }
             .Where(s => !string.IsNullOrWhiteSpace(s))
             .Select(s => ParseSecret(s!))
             .OfType<byte[]>()
             .ToArray();
-        _tolerance = tolerance;
+        _tolerance = options.TimestampTolerance;
         _time = time;
     }
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Webhook.Api.Ingestion;
+using Webhook.Storage;
 using Webhook.Testing;
 
 namespace Webhook.Tests.Fixtures;
@@ -26,6 +27,9 @@ public sealed class ApiFactory(
 
     public ITestHarness Harness => Services.GetRequiredService<ITestHarness>();
 
+    /// <summary>The single-use tokens the API claimed, in memory in place of DynamoDB.</summary>
+    public InMemorySingleUseTokens Tokens { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -33,6 +37,9 @@ public sealed class ApiFactory(
         builder.UseSetting("Webhooks:Email:Secret", Signing.TestSecret);
         builder.UseSetting("Webhooks:SendGrid:VerificationKey", Signing.SendGridVerificationKey);
         builder.UseSetting("Webhooks:Mailgun:SigningKey", Signing.MailgunSigningKey);
+        // Mailgun's single-use tokens live in DynamoDB: none here, an in-memory store takes its place.
+        builder.UseSetting("AWS:ServiceURL", "http://127.0.0.1:1");
+        builder.UseSetting("Stats:CreateTables", "false");
         // The in-memory harness confirms at once, however busy the machine: a long timeout means no test races it.
         // The tests of the timeout itself set a short one and make the publish hang for good.
         builder.UseSetting("Webhooks:PublishTimeout", "00:01:00");
@@ -49,6 +56,7 @@ public sealed class ApiFactory(
                 cfg.ConfigureEndpoints(context);
             }));
             services.AddSingleton<IStartupFilter, ClientIpFromHeader>();
+            services.AddSingleton<ISingleUseTokens>(Tokens);
             configureServices?.Invoke(services);
         });
     }

@@ -29,6 +29,8 @@ public sealed class ProcessorHarnessFactory(
         builder.UseSetting("ConnectionStrings:Postgres", "Host=127.0.0.1;Port=1;Database=unused");
         builder.UseSetting("ConnectionStrings:RabbitMq", "amqp://guest:guest@127.0.0.1:1/");
         builder.UseSetting("AWS:ServiceURL", "http://127.0.0.1:1");
+        // No DynamoDB here: the statistics are a fake, and no table is created at start.
+        builder.UseSetting("Stats:CreateTables", "false");
         builder.UseSetting("Processor:RetryMinInterval", "00:00:00.010");
         builder.UseSetting("Processor:RetryMaxInterval", "00:00:00.050");
         foreach (var (key, value) in settings ?? [])
@@ -36,8 +38,7 @@ public sealed class ProcessorHarnessFactory(
 
         builder.ConfigureTestServices(services =>
         {
-            services.RemoveAll<IHostedService>(d => d.ImplementationType == typeof(DatabaseInitializer)
-                || d.ImplementationType == typeof(StatsTablesInitializer) || d.ImplementationType == typeof(InboxCleanupService));
+            services.RemoveAll<IHostedService>(d => d.ImplementationType == typeof(DatabaseInitializer) || d.ImplementationType == typeof(InboxCleanupService));
             services.AddScoped(_ => marketingData);
             services.AddScoped(_ => statistics);
             services.Configure<TestHarnessOptions>(o => o.TestInactivityTimeout = TimeSpan.FromSeconds(1));

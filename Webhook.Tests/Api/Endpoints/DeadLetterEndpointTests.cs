@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Webhook.Api.DeadLetters;
 using Webhook.Api.Endpoints;
+using Webhook.Messaging;
 using Webhook.Messaging.DeadLetters;
 using Webhook.Tests.Fixtures;
 
@@ -308,7 +309,7 @@ public class DeadLetterEndpointTests
         {
             Calls.Add(call);
             return Unavailable
-                ? Task.FromException<T>(new DeadLetterQueueUnavailableException("The broker cannot be reached.", new IOException("refused")))
+                ? Task.FromException<T>(new BrokerUnavailableException("The broker cannot be reached.", new IOException("refused")))
                 : Task.FromResult(result);
         }
     }

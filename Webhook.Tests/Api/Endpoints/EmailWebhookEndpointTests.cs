@@ -85,18 +85,39 @@ public class EmailWebhookEndpointTests
     }
 
     [Theory]
-    [InlineData("not json")]
-    [InlineData("""{"emailId":"email-1001"}""")]
-    [InlineData("""[{"emailId":"email-1001","eventType":"Opened"},{"emailId":"email-1001","eventType":"Exploded"}]""")]
-    public async Task Should_answer_400_naming_the_problem_and_publish_nothing_when_the_events_are_invalid(string body)
+    [InlineData("not json", "$")]
+    [InlineData("""{"emailId":"email-1001"}""", "$.eventType")]
+    [InlineData("""{"emailId":"email\u001b]0;pwned\u0007","eventType":"Opened"}""", "$.emailId")]
+    public async Task Should_accept_and_set_aside_what_a_verified_request_brought_naming_the_problem_when_no_event_is_valid(string body, string field)
     {
-        var (response, factory) = await SendAsync(Signing.StandardRequest(body));
+        var (response, factory) = await SendAsync(Signing.StandardRequest(body, id: "msg_set_aside"));
         await using var _ = factory;
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<ValidationProblemDetails>();
-        Assert.NotEmpty(problem!.Errors);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = await response.Content.ReadFromJsonAsync<AcceptedEvents>();
+        Assert.Equal(0, accepted!.Accepted);
+        Assert.Equal(1, accepted.SetAside);
+        Assert.Contains(field, accepted.Problems!.Keys);
         await AssertNothingPublishedAsync(factory);
+        var setAside = Assert.Single(factory.Harness.Published.Select<EmailEventSetAside>()).Context.Message;
+        Assert.Equal(body, setAside.RawEvent);
+        Assert.Equal("msg_set_aside", setAside.DeliveryId);
+        Assert.Contains(field, setAside.Errors.Keys);
+    }
+
+    [Fact]
+    public async Task Should_publish_the_valid_events_of_a_batch_and_set_aside_only_the_invalid_one()
+    {
+        var (response, factory) = await SendAsync(Signing.StandardRequest(
+            """[{"emailId":"email-1001","eventType":"Opened"},{"emailId":"email-1001","eventType":"Exploded"},{"emailId":"email-1002","eventType":"Clicked"}]"""));
+        await using var _ = factory;
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = await response.Content.ReadFromJsonAsync<AcceptedEvents>();
+        Assert.Equal((2, 1), (accepted!.Accepted, accepted.SetAside));
+        Assert.Equal(["$[1].eventType"], accepted.Problems!.Keys);
+        Assert.Equal(["email-1001", "email-1002"], factory.Harness.Published.Select<EmailEventReceived>().Select(p => p.Context.Message.EmailId).Order());
+        Assert.Equal("$[1]", Assert.Single(factory.Harness.Published.Select<EmailEventSetAside>()).Context.Message.Path);
     }
 
     [Fact]

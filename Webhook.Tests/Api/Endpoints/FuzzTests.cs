@@ -123,7 +123,7 @@ public class FuzzTests(ITestOutputHelper output)
                 var events = Enumerable.Range(0, random.Next(1, 6)).Select(_ =>
                 {
                     var emailId = random.Next(2) == 0 ? $",\"email_id\":\"email-{random.Next(1000)}\"" : "";
-                    return $$"""{"email":"u{{random.Next(100)}}@example.com","timestamp":{{1795000000 + random.Next(100000)}},"event":"{{Pick(random, "open", "click", "spamreport", "delivered", "bounce", "processed")}}","sg_message_id":"m{{random.Next(1000)}}.filter0001","sg_event_id":"{{random.Next()}}","url":"https://example.com/{{random.Next(10)}}"{{emailId}} }""";
+                    return $$"""{"email":"u{{random.Next(100)}}@example.com","timestamp":{{now.ToUnixTimeSeconds() - random.Next(100000)}},"event":"{{Pick(random, "open", "click", "spamreport", "delivered", "bounce", "processed")}}","sg_message_id":"m{{random.Next(1000)}}.filter0001","sg_event_id":"{{random.Next()}}","url":"https://example.com/{{random.Next(10)}}"{{emailId}} }""";
                 });
                 var body = Encoding.UTF8.GetBytes("[" + string.Join(",", events) + "]");
                 var timestamp = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);

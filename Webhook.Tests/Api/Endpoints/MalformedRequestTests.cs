@@ -10,8 +10,9 @@ using Webhook.Tests.Fixtures;
 namespace Webhook.Tests.Api.Endpoints;
 
 /// <summary>
-/// Every malformed request the issue lists, on every route, each with the status it must get and no publish. The
-/// signed cases are signed correctly, so what they test is the body or header named, not the signature.
+/// Malformed requests on every route, each with the status it must get and no event published: an unverified one is
+/// refused (401, 413, 415, …); a verified one that holds nothing usable is accepted and what it brought set aside
+/// (202). The signed cases are signed correctly, so what they test is the body or header named, not the signature.
 /// </summary>
 public class MalformedRequestTests(MalformedRequestTests.Api api) : IClassFixture<MalformedRequestTests.Api>
 {
@@ -43,14 +44,19 @@ public class MalformedRequestTests(MalformedRequestTests.Api api) : IClassFixtur
 
     [Theory]
     [MemberData(nameof(CaseNames))]
-    public async Task Should_refuse_with_the_expected_status_and_publish_nothing(string name)
+    public async Task Should_answer_the_expected_status_and_publish_no_event(string name)
     {
         var before = api.Factory.Harness.Published.Select<EmailEventReceived>().Count();
+
+        var setAsideBefore = api.Factory.Harness.Published.Select<EmailEventSetAside>().Count();
 
         var status = await Cases[name].Send(api.Factory);
 
         Assert.Equal(Cases[name].Expected, status);
         Assert.Equal(before, api.Factory.Harness.Published.Select<EmailEventReceived>().Count());
+        // A verified request that brings nothing usable is not dropped: what it brought is set aside.
+        if (status == StatusCodes.Status202Accepted)
+            Assert.True(api.Factory.Harness.Published.Select<EmailEventSetAside>().Count() > setAsideBefore, "Nothing was set aside.");
     }
 
     [Fact]
@@ -64,11 +70,14 @@ public class MalformedRequestTests(MalformedRequestTests.Api api) : IClassFixtur
     static string Valid(string route) => route switch
     {
         Email => """{"emailId":"email-1001","eventType":"Opened"}""",
-        SendGrid => """[{"event":"open","timestamp":1795000000,"sg_message_id":"m-1","email":"a@example.com"}]""",
+        SendGrid => $$"""[{"event":"open","timestamp":{{Recently}},"sg_message_id":"m-1","email":"a@example.com"}]""",
         _ => EventData,
     };
 
-    const string EventData = """{"event":"opened","id":"ev-1","timestamp":1795000000.5,"message":{"headers":{"message-id":"m-1"}}}""";
+    /// <summary>A minute ago in Unix seconds: the events' own times must be recent (ProviderPayload.IsPlausible).</summary>
+    static readonly long Recently = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60;
+
+    static readonly string EventData = """{"event":"opened","id":"ev-1","timestamp":""" + Recently + """.5,"message":{"headers":{"message-id":"m-1"}}}""";
 
     /// <summary>
     /// A request whose signature is right for <paramref name="body"/>. Mailgun signs no body: its "body" here is the
@@ -144,10 +153,11 @@ public class MalformedRequestTests(MalformedRequestTests.Api api) : IClassFixtur
         foreach (var route in new[] { Email, SendGrid, Mailgun })
         {
             var r = route[10..];
-            // A verified body the provider made unusable: 400, except Mailgun's 406 (which stops its retries).
-            var unusable = route == Mailgun ? 406 : 400;
+            // A verified body that holds no usable event is accepted (202) and set aside for an operator: the provider
+            // would send the same bytes again and again, and they would never improve.
+            const int unusable = 202;
             // Mailgun's signature is in the body: a body that is not an object holds none.
-            var unsignable = route == Mailgun ? 401 : 400;
+            var unsignable = route == Mailgun ? 401 : 202;
 
             Add($"{r}: empty body", unsignable, Http(() => route == Mailgun ? Signing.JsonRequest(route, []) : Signed(route, [])));
             Add($"{r}: not JSON", unsignable, Http(() => route == Mailgun ? Signing.JsonRequest(route, Utf8("not json")) : Signed(route, Utf8("not json"))));
@@ -167,7 +177,7 @@ public class MalformedRequestTests(MalformedRequestTests.Api api) : IClassFixtur
             Add($"{r}: a property given twice", unusable, Http(() => Signed(route, Utf8(route switch
             {
                 Email => """{"emailId":"a","eventType":"Opened","eventType":"Nope"}""",
-                SendGrid => """[{"event":"open","event":"spamreport","timestamp":1795000000,"sg_message_id":"m"}]""",
+                SendGrid => $$"""[{"event":"open","event":"spamreport","timestamp":{{Recently}},"sg_message_id":"m"}]""",
                 _ => """{"event":"opened","event":"complained","id":"e","timestamp":1,"message":{"headers":{"message-id":"m"}}}""",
             }))));
             Add($"{r}: not UTF-8", unusable, Http(() =>
@@ -208,7 +218,7 @@ public class MalformedRequestTests(MalformedRequestTests.Api api) : IClassFixtur
 
             if (route == Mailgun)
             {
-                Add($"{r}: event-data is an array of events", 406, Http(() => Signed(route, Utf8($"[{EventData}]"))));
+                Add($"{r}: event-data is an array of events", unusable, Http(() => Signed(route, Utf8($"[{EventData}]"))));
                 Add($"{r}: signature that is not hex", 401, Http(() => Signing.JsonRequest(route, Utf8(Signing.MailgunBody(EventData).Replace("\"signature\":\"", "\"signature\":\"zz", StringComparison.Ordinal)))));
                 Add($"{r}: signature object with injected newline", 401, Http(() => Signing.JsonRequest(route, Utf8(Signing.MailgunBody(EventData).Replace("\"token\":\"", "\"token\":\"\\r\\nX-Injected: 1", StringComparison.Ordinal)))));
                 Add($"{r}: signature block not an object", 401, Http(() => Signing.JsonRequest(route, Utf8($$"""{"signature":"abc","event-data":{{EventData}}}"""))));
@@ -216,9 +226,11 @@ public class MalformedRequestTests(MalformedRequestTests.Api api) : IClassFixtur
                 continue;
             }
 
-            Add($"{r}: a batch with one bad event", 400, Http(() => Signed(route, Utf8(route == Email
-                ? """[{"emailId":"a","eventType":"Opened"},{"emailId":"b","eventType":"Clicked"},{"emailId":"c"}]"""
-                : """[{"event":"open","timestamp":1795000000,"sg_message_id":"m"},{"event":"click","timestamp":1795000001,"sg_message_id":"m"},{"event":"open","timestamp":"now","sg_message_id":"m"}]"""))));
+            Add($"{r}: an id with a control character", unusable, Http(() => Signed(route, Utf8(Valid(route)
+                .Replace("email-1001", "email\\u001b]52;c;ZWNobyBoaQ==\\u0007", StringComparison.Ordinal).Replace("m-1", "m\\u0000", StringComparison.Ordinal)))));
+            Add($"{r}: an event that says it happened in year 1", unusable, Http(() => Signed(route, Utf8(route == Email
+                ? """{"emailId":"email-1001","eventType":"Opened","occurredAt":"0001-01-01T00:00:00Z"}"""
+                : """[{"event":"open","timestamp":0,"sg_message_id":"m-1"}]"""))));
             var header = SignatureHeader(route);
             Add($"{r}: signature header that is not base64", 401, Raw(route, Signed(route, Utf8(Valid(route))), h => h[header] = route == Email ? "v1,!!!not base64!!!" : "%%% not base64 %%%"));
             Add($"{r}: signature header with injected CRLF", 401, Raw(route, Signed(route, Utf8(Valid(route))), h => h[header] = h[header] + "\r\nX-Injected: 1"));

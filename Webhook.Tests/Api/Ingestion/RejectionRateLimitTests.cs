@@ -25,8 +25,9 @@ public class RejectionRateLimitTests
         return request;
     }
 
-    static HttpRequestMessage Fake(string client) =>
-        From(client, Signing.StandardRequest(OneEvent, secret: "whsec_Zm9yZ2VkLWJ5LXNvbWVvbmUtd2l0aG91dC10aGUta2V5"));
+    static HttpRequestMessage Fake(string client) => From(client, Forged());
+
+    static HttpRequestMessage Forged() => Signing.StandardRequest(OneEvent, secret: "whsec_Zm9yZ2VkLWJ5LXNvbWVvbmUtd2l0aG91dC10aGUta2V5");
 
     static HttpRequestMessage Genuine(string client) => From(client, Signing.StandardRequest(OneEvent));
 
@@ -95,7 +96,7 @@ public class RejectionRateLimitTests
     }
 
     [Fact]
-    public async Task Should_spend_the_budget_on_every_kind_of_refusal()
+    public async Task Should_spend_the_budget_on_every_kind_of_refusal_and_never_refuse_a_verified_request()
     {
         await using var factory = Factory(permits: 4);
         await factory.Harness.Start();
@@ -104,10 +105,64 @@ public class RejectionRateLimitTests
         wrongType.Content!.Headers.ContentType = new("text/plain");
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await client.SendAsync(wrongType)).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(From(Attacker, Signing.StandardRequest("not json")))).StatusCode);
-        Assert.Equal(HttpStatusCode.NotAcceptable, (await client.SendAsync(From(Attacker, Signing.MailgunRequest(Signing.MailgunBody("{}"))))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(From(Attacker, Signing.MailgunRequest("""{"event-data":{}}""")))).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(Fake(Attacker))).StatusCode);
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.SendAsync(Genuine(Attacker))).StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await client.SendAsync(From(Attacker, Signing.StandardRequest(new string(' ', 300 * 1024) + OneEvent)))).StatusCode);
+        // Spent: what does not verify gets 429 now, what does is accepted, its unusable events set aside.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.SendAsync(Fake(Attacker))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await client.SendAsync(From(Attacker, Signing.StandardRequest("not json")))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await client.SendAsync(Genuine(Attacker))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Should_accept_verified_requests_from_an_address_whose_budget_fakes_have_spent()
+    {
+        // SendGrid and Mailgun send every customer's webhooks from shared addresses: anyone can spend the budget of
+        // those addresses with fakes, and the genuine deliveries from them must still get through.
+        await using var factory = Factory(permits: 3);
+        await factory.Harness.Start();
+        var client = factory.CreateClient();
+        for (var i = 0; i < 5; i++)
+            await client.SendAsync(Fake(Provider));
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.SendAsync(Fake(Provider))).StatusCode);
+
+        var genuine = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => client.SendAsync(Genuine(Provider))));
+        var signedSendGrid = await client.SendAsync(From(Provider, Signing.SendGridRequest(
+            $$"""[{"event":"open","timestamp":{{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}},"sg_message_id":"m-1"}]""")));
+
+        Assert.All(genuine, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        Assert.Equal(HttpStatusCode.Accepted, signedSendGrid.StatusCode);
+    }
+
+    [Fact]
+    public async Task Should_take_the_client_from_x_forwarded_for_only_when_a_known_proxy_sent_it()
+    {
+        const string balancer = "10.0.0.5";
+        await using var factory = new ApiFactory(new()
+        {
+            ["Webhooks:RejectionRateLimit:Permits"] = "2",
+            ["Network:KnownProxies:0"] = balancer,
+        });
+        await factory.Harness.Start();
+        var client = factory.CreateClient();
+        HttpRequestMessage Through(string hop, string forwardedFor)
+        {
+            var request = Forged();
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+            return From(hop, request);
+        }
+
+        // Through the balancer: each client has its own budget, whatever the balancer's address.
+        for (var i = 0; i < 2; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(Through(balancer, Attacker))).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.SendAsync(Through(balancer, Attacker))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(Through(balancer, Provider))).StatusCode);
+
+        // From a hop that is not a known proxy, the header is ignored: the attacker cannot pose as someone else.
+        const string stranger = "192.0.2.99";
+        for (var i = 0; i < 2; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(Through(stranger, $"198.51.100.{i}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.SendAsync(Through(stranger, "198.51.100.77"))).StatusCode);
     }
 
     [Fact]

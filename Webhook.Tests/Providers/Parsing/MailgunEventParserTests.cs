@@ -6,7 +6,8 @@ namespace Webhook.Tests.Providers.Parsing;
 
 public class MailgunEventParserTests
 {
-    static readonly DateTimeOffset ReceivedAt = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+    // A minute after the last of Mailgun's documented samples: an event's time must be close to its receipt.
+    static readonly DateTimeOffset ReceivedAt = DateTimeOffset.FromUnixTimeSeconds(1377214260 + 60);
     static readonly WebhookDelivery Delivery = new("mailgun", "token", ReceivedAt);
 
     // Mailgun's documented event-data examples, from its Events API reference (mailgun/documentation

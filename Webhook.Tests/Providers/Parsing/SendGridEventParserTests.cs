@@ -6,7 +6,8 @@ namespace Webhook.Tests.Providers.Parsing;
 
 public class SendGridEventParserTests
 {
-    static readonly DateTimeOffset ReceivedAt = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+    // A minute after SendGrid's documented sample was sent: an event's time must be close to its receipt.
+    static readonly DateTimeOffset ReceivedAt = DateTimeOffset.FromUnixTimeSeconds(1513299569 + 60);
     static readonly WebhookDelivery Delivery = new("sendgrid", null, ReceivedAt);
 
     /// <summary>
@@ -123,7 +124,9 @@ public class SendGridEventParserTests
     [InlineData("""[{"event":"open","timestamp":1513299569}]""", "$[0].sg_message_id")]
     [InlineData("""[{"event":"open","timestamp":1513299569,"sg_message_id":""}]""", "$[0].sg_message_id")]
     [InlineData("""[{"event":"open","timestamp":1513299569,"sg_message_id":"m","email_id":42}]""", "$[0].email_id")]
-    [InlineData("""[{"event":"open","timestamp":1513299569,"sg_message_id":"m"},{"event":"open","timestamp":1513299569}]""", "$[1].sg_message_id")]
+    [InlineData("""[{"event":"open","timestamp":1513299569,"sg_message_id":"m\u0000"}]""", "$[0].sg_message_id")]
+    [InlineData("""[{"event":"open","timestamp":1513299569,"sg_message_id":"m","email_id":"e\u001b[2J"}]""", "$[0].email_id")]
+    [InlineData("""[{"event":"open","timestamp":1,"sg_message_id":"m"}]""", "$[0].timestamp")]
     public void Should_name_what_is_wrong_and_return_no_event(string json, string path)
     {
         var result = Parse(json);
@@ -131,6 +134,23 @@ public class SendGridEventParserTests
         Assert.False(result.IsValid);
         Assert.Empty(result.Events);
         Assert.Contains(path, result.Errors.Keys);
+    }
+
+    [Fact]
+    public void Should_return_the_valid_events_of_a_batch_and_refuse_only_the_invalid_ones()
+    {
+        // One without either id, one with an email_id of 300 characters: the two events around them are accepted.
+        var longId = new string('x', 300);
+        var result = Parse($$"""
+            [{"event":"open","timestamp":1513299569,"sg_message_id":"m-1"},{"event":"open","timestamp":1513299569},
+             {"event":"click","timestamp":1513299569,"sg_message_id":"m-2","email_id":"{{longId}}"},{"event":"click","timestamp":1513299569,"sg_message_id":"m-3"}]
+            """);
+
+        Assert.Equal(["m-1", "m-3"], result.Events.Select(e => e.EmailId));
+        Assert.Equal(["$[1]", "$[2]"], result.Refused.Select(r => r.Path));
+        Assert.Contains("$[1].sg_message_id", result.Refused[0].Errors.Keys);
+        Assert.Contains("$[2].email_id", result.Refused[1].Errors.Keys);
+        Assert.Contains(longId, result.Refused[1].Raw, StringComparison.Ordinal);
     }
 
     [Fact]

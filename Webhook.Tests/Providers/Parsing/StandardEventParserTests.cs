@@ -64,7 +64,6 @@ public class StandardEventParserTests
     [InlineData("""{"emailId":"a"}""", "$.eventType")]
     [InlineData("""{"emailId":"a","eventType":"Bounced"}""", "$.eventType")]
     [InlineData("""{"emailId":"a","eventType":"Opened","occurredAt":"yesterday"}""", "$.occurredAt")]
-    [InlineData("""[{"emailId":"a","eventType":"Opened"},{"emailId":"b","eventType":"Nope"}]""", "$[1].eventType")]
     public void Should_name_what_is_wrong_and_return_no_event(string json, string path)
     {
         var result = Parse(json);
@@ -72,6 +71,58 @@ public class StandardEventParserTests
         Assert.False(result.IsValid);
         Assert.Empty(result.Events);
         Assert.Contains(path, result.Errors.Keys);
+    }
+
+    [Fact]
+    public void Should_return_the_valid_events_and_refuse_only_the_invalid_one_beside_them()
+    {
+        const string bad = """{"emailId":"b","eventType":"Nope"}""";
+        var result = Parse($$"""[{"emailId":"a","eventType":"Opened"},{{bad}},{"emailId":"c","eventType":"Clicked"}]""");
+
+        Assert.Equal(["a", "c"], result.Events.Select(e => e.EmailId));
+        var refused = Assert.Single(result.Refused);
+        Assert.Equal("$[1]", refused.Path);
+        Assert.Equal(bad, refused.Raw);
+        Assert.Equal(["$[1].eventType"], refused.Errors.Keys);
+    }
+
+    [Theory]
+    [InlineData("email\\u0000b")]
+    [InlineData("email\\u001b]52;c;ZWNobyBoaQ==\\u0007")]
+    [InlineData("email\\u202eevil")]
+    [InlineData("email\\u200b")]
+    [InlineData("email\\u2028x")]
+    [InlineData("email\\ud800")]
+    [InlineData("   ")]
+    public void Should_refuse_an_email_id_that_is_not_printable(string escaped)
+    {
+        var result = Parse($$"""{"emailId":"{{escaped}}","eventType":"Opened"}""");
+
+        // The event is refused, naming the field, or, for an escape that is not even UTF-16, the event itself.
+        Assert.Empty(result.Events);
+        var (field, reasons) = Assert.Single(result.Errors);
+        Assert.Contains(field, new[] { "$.emailId", "$" });
+        Assert.Matches("printable|not valid Unicode", Assert.Single(reasons));
+    }
+
+    [Fact]
+    public void Should_accept_an_email_id_of_letters_beyond_ascii()
+    {
+        var result = Parse("""{"emailId":"courriel-été-😀","eventType":"Opened"}""");
+
+        Assert.Equal("courriel-été-😀", Assert.Single(result.Events).EmailId);
+    }
+
+    [Theory]
+    [InlineData("0001-01-01T00:00:00Z")]
+    [InlineData("2026-10-01T00:00:00Z")]
+    [InlineData("2026-11-26T14:00:00Z")]
+    public void Should_refuse_an_occurred_at_far_from_its_receipt(string occurredAt)
+    {
+        var result = Parse($$"""{"emailId":"a","eventType":"Opened","occurredAt":"{{occurredAt}}"}""");
+
+        Assert.Empty(result.Events);
+        Assert.Contains("$.occurredAt", result.Errors.Keys);
     }
 
     [Fact]

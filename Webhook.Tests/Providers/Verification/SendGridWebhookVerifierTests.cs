@@ -36,7 +36,7 @@ public class SendGridWebhookVerifierTests
     }
 
     static SendGridWebhookVerifier Verifier(string key, DateTimeOffset now) =>
-        new(new SendGridWebhookOptions { VerificationKey = key }, TimeSpan.FromMinutes(5), new FakeTimeProvider(now));
+        new(new SendGridWebhookOptions { VerificationKey = key, TimestampTolerance = TimeSpan.FromMinutes(5) }, new FakeTimeProvider(now));
 
     static SendGridWebhookVerifier Verifier() => Verifier(Signing.SendGridVerificationKey, Now);
 

@@ -15,7 +15,7 @@ public class StandardWebhookVerifierTests
     static readonly byte[] Body = Encoding.UTF8.GetBytes("""{"emailId":"email-1001","eventType":"Opened"}""");
 
     static StandardWebhookVerifier Verifier(string? secret = Signing.TestSecret, string? previous = null) =>
-        new(new StandardWebhookOptions { Secret = secret, PreviousSecret = previous }, TimeSpan.FromMinutes(5), new FakeTimeProvider(Now));
+        new(new StandardWebhookOptions { Secret = secret, PreviousSecret = previous, TimestampTolerance = TimeSpan.FromMinutes(5) }, new FakeTimeProvider(Now));
 
     static HeaderDictionary Headers(string id, DateTimeOffset at, string signature) => new()
     {

@@ -1,31 +1,34 @@
 using Amazon.DynamoDBv2;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Webhook.Storage;
 
-namespace Webhook.Processor.Stats;
+namespace Webhook.Storage;
 
 /// <summary>
-/// Before the bus starts consuming: creates the statistics tables that are missing (unless Stats:CreateTables is
-/// off). Waits for DynamoDB to answer (DynamoDB Local may start after the Processor), then gives up.
+/// Before a host does its work: creates its DynamoDB tables that are missing (unless Stats:CreateTables is off, where
+/// infrastructure code owns them). Waits for DynamoDB to answer (DynamoDB Local may start after the host), then gives up.
 /// </summary>
-public sealed partial class StatsTablesInitializer(
-    IAmazonDynamoDB dynamo,
-    StatsTables tables,
-    IOptions<StatsOptions> options,
-    ILogger<StatsTablesInitializer> logger) : IHostedService
+public sealed partial class DynamoTablesInitializer(
+    IServiceProvider services,
+    Func<IServiceProvider, IEnumerable<DynamoTable>> tables,
+    ILogger<DynamoTablesInitializer> logger) : IHostedService
 {
     static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(2);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!options.Value.CreateTables)
+        if (!services.GetRequiredService<IOptions<StatsOptions>>().Value.CreateTables)
             return;
+        var dynamo = services.GetRequiredService<IAmazonDynamoDB>();
+        var definitions = tables(services).ToList();
         var deadline = DateTime.UtcNow + GiveUpAfter;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await tables.EnsureCreatedAsync(dynamo, cancellationToken);
+                await DynamoTable.EnsureCreatedAsync(dynamo, definitions, cancellationToken);
                 return;
             }
             catch (Exception ex) when (DateTime.UtcNow < deadline && DynamoFailures.IsTransient(ex) && !cancellationToken.IsCancellationRequested)

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 
-namespace Webhook.Processor.Stats;
+namespace Webhook.Storage;
 
 /// <summary>Which DynamoDB failures are worth retrying: the service unreachable, throttling, failing on its side, or racing.</summary>
 public static class DynamoFailures
