@@ -15,6 +15,7 @@ public static class PublishedKeys
 {
     static readonly HashSet<string> Hashes = new(StringComparer.Ordinal)
     {
+        "bdc3d2fa4a98c9e4ce22d7e1f33ceae636f202bb2163c9b109a58e5224017ee2",
         "0fef11e1f9cd6352f27497cb22f436076126f0e96154cd4fa8478c8443069014",
         "16753d380bfa05832dd2fec0be406fc130bea0d899684436259870de246497af",
         "3a04f1b2aac5c380f235c61ee7a37640a6172cf68d69f7660080aee542b39360",

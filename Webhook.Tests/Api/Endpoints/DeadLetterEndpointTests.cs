@@ -5,8 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Webhook.Api.DeadLetters;
 using Webhook.Api.Endpoints;
+using Webhook.Contracts;
 using Webhook.Messaging;
 using Webhook.Messaging.DeadLetters;
+using Webhook.Messaging.SetAside;
 using Webhook.Tests.Fixtures;
 
 namespace Webhook.Tests.Api.Endpoints;
@@ -273,6 +275,74 @@ public class DeadLetterEndpointTests
         var failure = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
 
         Assert.Contains("Admin:ApiKey", failure.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Should_answer_429_to_every_key_once_a_client_has_presented_ten_wrong_ones()
+    {
+        var deadLetters = new RecordingDeadLetters();
+        await using var factory = Factory(deadLetters);
+        var guesser = AdminClient(factory, key: "not-the-admin-key-but-a-guess-0123456789");
+        for (var i = 0; i < AdminApiKeyFilter.FailuresPerWindow; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await guesser.GetAsync(DeadLetterEndpoints.Route)).StatusCode);
+
+        var locked = await guesser.GetAsync(DeadLetterEndpoints.Route);
+        // From the same address, even the right key waits: a key cannot be guessed at speed.
+        var right = await AdminClient(factory).GetAsync(DeadLetterEndpoints.Route);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, locked.StatusCode);
+        Assert.NotNull(locked.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
+        Assert.Empty(deadLetters.Calls);
+    }
+
+    [Fact]
+    public async Task Should_list_the_set_aside_events_as_an_escaped_table_and_purge_those_named()
+    {
+        var id = Guid.NewGuid();
+        var setAside = new RecordingSetAside
+        {
+            Page = new SetAsidePage(1, 0, [new EmailEventSetAside
+            {
+                SetAsideId = id,
+                Provider = "sendgrid",
+                ReceivedAt = new DateTimeOffset(2026, 11, 26, 9, 0, 0, TimeSpan.Zero),
+                Path = "$[3]",
+                Errors = new Dictionary<string, string[]> { ["$[3].email_id"] = ["email_id must be 1 to 256 printable characters."] },
+                RawEvent = "{\"email_id\":\"e\u001b]0;pwned\u0007\"}",
+                RawEncoding = "utf-8",
+            }]),
+        };
+        await using var factory = new ApiFactory(new() { ["Admin:ApiKey"] = ApiKey }, configureServices: s => s.AddSingleton<ISetAsideEvents>(setAside));
+        var client = AdminClient(factory);
+        using var asText = new HttpRequestMessage(HttpMethod.Get, SetAsideEndpoints.Route);
+        asText.Headers.Accept.ParseAdd("text/plain");
+
+        var table = await (await client.SendAsync(asText)).Content.ReadAsStringAsync();
+        var purged = await client.DeleteAsync($"{SetAsideEndpoints.Route}?id={id}");
+        var unnamed = await client.DeleteAsync(SetAsideEndpoints.Route);
+
+        Assert.Contains(id.ToString(), table, StringComparison.Ordinal);
+        Assert.Contains("$[3].email_id", table, StringComparison.Ordinal);
+        Assert.Contains("e\\u001b]0;pwned\\u0007", table, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', table);
+        Assert.Equal(HttpStatusCode.OK, purged.StatusCode);
+        Assert.Equal([id], setAside.Purged);
+        Assert.Equal(HttpStatusCode.BadRequest, unnamed.StatusCode);
+    }
+
+    sealed class RecordingSetAside : ISetAsideEvents
+    {
+        public SetAsidePage Page { get; init; } = new(0, 0, []);
+        public List<Guid> Purged { get; } = [];
+
+        public Task<SetAsidePage> ListAsync(int offset, int limit, CancellationToken cancellationToken) => Task.FromResult(Page);
+
+        public Task<SetAsidePurge> PurgeAsync(IReadOnlySet<Guid>? ids, CancellationToken cancellationToken)
+        {
+            Purged.AddRange(ids ?? new HashSet<Guid>());
+            return Task.FromResult(new SetAsidePurge(Page.Total, ids?.Count ?? Page.Total));
+        }
     }
 
     /// <summary>Answers what it is told and records what it was asked.</summary>

@@ -184,4 +184,28 @@ public class RabbitMqDeadLetterMessageTests
         Assert.Equal(1, letter.Attempts);
         Assert.Null(letter.LastFailedAt);
     }
+
+    [Fact]
+    public void Should_read_a_message_whose_body_is_not_utf8_without_throwing()
+    {
+        byte[] body = [(byte)'{', (byte)'"', 0xFF, 0xFE, (byte)'"', (byte)':', (byte)'1', (byte)'}'];
+        var properties = new BasicProperties { MessageId = Guid.NewGuid().ToString(), Headers = new Dictionary<string, object?>() };
+
+        var letter = RabbitMqDeadLetterMessage.Read(properties, body, deliveryLimit: 10);
+
+        Assert.Null(letter.Body);
+        Assert.Equal("base64:" + Convert.ToBase64String(body), letter.RawBody);
+        Assert.Equal(Guid.Parse(properties.MessageId), letter.EventId);
+    }
+
+    [Fact]
+    public void Should_read_a_message_whose_strings_are_not_valid_unicode_without_throwing()
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes("""{"message":{"eventId":"\ud800","emailId":"e"}}""");
+        var properties = new BasicProperties { MessageId = Guid.NewGuid().ToString(), Headers = new Dictionary<string, object?>() };
+
+        var letter = RabbitMqDeadLetterMessage.Read(properties, body, deliveryLimit: 10);
+
+        Assert.Equal(Guid.Parse(properties.MessageId), letter.EventId);
+    }
 }
