@@ -94,6 +94,20 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
+    /// The readiness report as JSON: the overall status, and each check's status and description, so that an operator
+    /// (or a test) reads why a host is not ready. Descriptions name dependencies and their errors, never a secret.
+    /// </summary>
+    static Task WriteReportAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        return context.Response.WriteAsJsonAsync(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        });
+    }
+
+    /// <summary>
     /// /health/live: the process answers (no dependency is checked, so an outage of a dependency does not get the
     /// host restarted). /health/ready: the checks tagged <see cref="ReadyTag"/>, the dependencies the host needs to
     /// do its work. Both in every environment: the deployments probe them.
@@ -101,7 +115,7 @@ public static class ServiceDefaultsExtensions
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks(LivenessPath, new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks(ReadinessPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
+        app.MapHealthChecks(ReadinessPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteReportAsync });
         return app;
     }
 }

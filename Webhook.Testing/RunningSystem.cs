@@ -158,6 +158,32 @@ public sealed class RunningSystem : IAsyncDisposable
         }
     }
 
+    /// <summary>A Processor's readiness report, as its /health/ready answers it (JSON: status, and each check's).</summary>
+    public async Task<System.Text.Json.JsonElement> ReadinessAsync(HostProcess? host = null)
+    {
+        using var http = new HttpClient { BaseAddress = (host ?? Processor).BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        using var response = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    /// <summary>
+    /// Waits until the Processor says consumption is paused, with at least <paramref name="failures"/> attempts
+    /// failed: the definite sign that it waits for a failure that is not the events' own.
+    /// </summary>
+    public async Task<string> WaitUntilPausedAsync(int failures = 3, TimeSpan? timeout = null)
+    {
+        var description = "";
+        await WaitUntilAsync(async () =>
+        {
+            var consumption = (await ReadinessAsync()).GetProperty("checks").GetProperty("consumption");
+            description = consumption.GetProperty("description").GetString() ?? "";
+            var failed = System.Text.RegularExpressions.Regex.Match(description, @"after (\d+) failed attempts");
+            return consumption.GetProperty("status").GetString() == "Unhealthy" && failed.Success
+                && int.Parse(failed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= failures;
+        }, $"consumption paused after {failures} failed attempts (last: {description})", timeout);
+        return description;
+    }
+
     /// <summary>Emails for a stream: each shows one product, so one Opened event adds exactly one view.</summary>
     public async Task<string[]> AddEmailsAsync(int count) =>
         (await Task.WhenAll(Enumerable.Range(0, count).Select(_ => Database.AddEmailAsync(productCount: 1)))).Select(e => e.EmailId).ToArray();

@@ -81,6 +81,24 @@ public class FaultTests(FaultReport report, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Should_wait_and_dead_letter_nothing_while_the_statistics_tables_are_missing()
+    {
+        await using var system = await RunningSystem.StartAsync();
+        string? paused = null;
+
+        // Dropped before the stream (so that the audit can count every event of it), created again in its middle:
+        // a table that does not exist is not the events' fault, so the Processor waits, naming the cause.
+        await system.Dynamo.DeleteAsync();
+        await RunAsync("DynamoDB tables missing, then created again mid-stream", system, async _ =>
+        {
+            paused = await system.WaitUntilPausedAsync(failures: 3);
+            await system.Dynamo.CreateAsync();
+        });
+
+        Assert.Contains("ResourceNotFound", paused, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Should_lose_nothing_when_the_processor_is_killed_and_started_again()
     {
         await using var system = await RunningSystem.StartAsync();

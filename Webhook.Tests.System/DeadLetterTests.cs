@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Webhook.Api.DeadLetters;
@@ -49,7 +51,7 @@ public class DeadLetterTests(DeadLetterFixture system)
         Assert.Equal(listed.Reason, shown.Reason);
         // DynamoDB's own words, not the AWS SDK's anonymous inner HTTP error.
         Assert.Equal(typeof(Webhook.Processor.Stats.StatisticsRejectedException).FullName, shown.ExceptionType);
-        Assert.Contains("ResourceNotFound", shown.Reason, StringComparison.Ordinal);
+        Assert.Contains("ValidationException", shown.Reason, StringComparison.Ordinal);
         Assert.Contains("DynamoEmailStatistics", shown.StackTrace, StringComparison.Ordinal);
         Assert.Equal(email.EmailId, shown.Body!.Value.GetProperty("message").GetProperty("emailId").GetString());
 
@@ -61,17 +63,25 @@ public class DeadLetterTests(DeadLetterFixture system)
     }
 
     [Fact]
-    public async Task Should_count_every_attempt_when_an_event_failed_after_its_retries()
+    public async Task Should_wait_for_a_store_that_does_not_answer_saying_why_and_dead_letter_nothing()
     {
-        await system.ResetAsync(ProcessorMode.FailingTransiently);
+        await system.ResetAsync(ProcessorMode.WaitingForDynamo);
         var email = await system.Database.AddEmailAsync(productCount: 1);
 
         var id = Assert.Single(await system.PostEventsAsync((email.EmailId, Opened)));
-        await system.WaitForDeadLettersAsync(1, TimeSpan.FromSeconds(120));
+        // A definite signal: the Processor says it is paused, and has tried the event over and over.
+        var paused = await system.System.WaitUntilPausedAsync(failures: 5, TimeSpan.FromSeconds(90));
 
-        var letter = await system.ShowAsync(id);
-        Assert.Equal(DeadLetterFixture.RetryLimit + 1, letter.Attempts);
-        Assert.Equal(DeadLetterSources.Processor, letter.FailedIn);
+        Assert.Contains("paused", paused, StringComparison.Ordinal);
+        Assert.Equal(0, await system.DeadLetterCountAsync());
+
+        // DynamoDB answers again (a Processor that reaches it): the event is counted and applied, once.
+        await system.RunProcessorAsync(ProcessorMode.Working);
+        await system.WaitForQueueDrainedAsync();
+        Assert.Equal(1, await system.Dynamo.EventCountAsync(email.EmailId));
+        Assert.Equal(1, await system.Database.ViewCountAsync(email.CustomerId));
+        Assert.Equal(0, await system.DeadLetterCountAsync());
+        Assert.NotEqual(Guid.Empty, id);
     }
 
     [Fact]

@@ -6,6 +6,8 @@
 #   dlq.sh show EVENT_ID
 #   dlq.sh replay (--all | FILTERS) [--rate EVENTS_PER_SECOND]
 #   dlq.sh purge  (--all | FILTERS) [--yes]
+#   dlq.sh set-aside [--limit N] [--offset N]        the events the intake set aside from verified webhooks
+#   dlq.sh purge-set-aside (--all | --ids ID,ID,...) [--yes]
 #
 #   FILTERS (every one given must match):  --type TYPE  --email EMAIL_ID  --ids ID,ID,...
 #                                          --after TIME  --before TIME   (ISO 8601, the last failure, e.g. 2026-11-26T09:00:00Z)
@@ -15,7 +17,7 @@
 # for the local system, the one deploy/local/up.sh made is read from .state/<profile>/local-secrets.env).
 set -euo pipefail
 
-usage() { sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+usage() { sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 die() { printf 'dlq.sh: %s\n' "$*" >&2; exit 1; }
 
 api=${API_URL:-http://127.0.0.1:5080}
@@ -124,5 +126,24 @@ case $command in
       [ "$answer" = purge ] || die "not purged"
     fi
     call DELETE "/admin/dead-letters?$query" ;;
+  set-aside)
+    query=''
+    [ -n "$limit" ] && add limit "$limit"
+    [ -n "$offset" ] && add offset "$offset"
+    call GET "/admin/set-aside${query:+?$query}" ;;
+  purge-set-aside)
+    if [ "$all" = 1 ]; then
+      [ -z "$query" ] || die "--all cannot be combined with --ids"
+      query=all=true
+    fi
+    query=${query//eventId=/id=}
+    [ -n "$query" ] || die "name the set-aside events: --all, or --ids"
+    if [ "$yes" != 1 ]; then
+      [ -t 0 ] || die "purge deletes events for good: confirm with --yes"
+      printf 'Delete the set-aside events %s for good? Type "purge" to confirm: ' "$query" >&2
+      read -r answer
+      [ "$answer" = purge ] || die "not purged"
+    fi
+    call DELETE "/admin/set-aside?$query" ;;
   *) usage ;;
 esac

@@ -25,7 +25,7 @@ public sealed partial class EmailEventReceivedConsumer(
         // The stores do not depend on each other, so the event holds its concurrency slot for the slower of the two
         // rather than for both one after the other: with a slow database, DynamoDB's round trips cost no throughput.
         var counting = statistics.RecordAsync(message, context.CancellationToken);
-        var applying = marketingData.ApplyAsync(message, context.CancellationToken);
+        var applying = marketingData.ApplyAsync(message, context.ReceiveContext.Redelivered, context.CancellationToken);
         await Task.WhenAll(counting, applying);
         var counted = await counting;
         var outcome = await applying;

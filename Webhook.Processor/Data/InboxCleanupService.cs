@@ -4,7 +4,11 @@ using Webhook.Processor.Options;
 
 namespace Webhook.Processor.Data;
 
-/// <summary>Deletes inbox rows older than Processor:InboxRetention, every Processor:InboxCleanupInterval.</summary>
+/// <summary>
+/// Deletes inbox rows older than Processor:InboxRetention, every Processor:InboxCleanupInterval, in batches of
+/// <see cref="BatchSize"/> (each a short transaction that never locks the table for long); rows kept for good
+/// (<see cref="InboxMessage.Retained"/>: events that failed once and may come back from a replay) are never deleted.
+/// </summary>
 public sealed partial class InboxCleanupService(
     IServiceScopeFactory scopes,
     IOptions<ProcessorOptions> options,
@@ -30,12 +34,25 @@ public sealed partial class InboxCleanupService(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
+    public const int BatchSize = 1000;
+
     public async Task<int> DeleteExpiredAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WebhookDbContext>();
         var cutoff = time.GetUtcNow() - options.Value.InboxRetention;
-        return await db.InboxMessages.Where(m => m.ProcessedAt < cutoff).ExecuteDeleteAsync(ct);
+        var deleted = 0;
+        while (true)
+        {
+            var batch = await db.Database.ExecuteSqlAsync($"""
+                DELETE FROM inbox_messages WHERE event_id IN (
+                    SELECT event_id FROM inbox_messages WHERE processed_at < {cutoff} AND NOT retained
+                    ORDER BY processed_at LIMIT {BatchSize})
+                """, ct);
+            deleted += batch;
+            if (batch < BatchSize)
+                return deleted;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} inbox rows past their retention")]

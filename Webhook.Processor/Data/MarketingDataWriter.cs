@@ -19,7 +19,14 @@ public enum ApplyOutcome
 /// <summary>Applies an email event to the marketing data in PostgreSQL, exactly once.</summary>
 public interface IMarketingDataWriter
 {
-    Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, CancellationToken cancellationToken);
+    /// <param name="redelivered">
+    /// The broker delivers the event again (a consumer died or let go of it before settling it): its inbox row is
+    /// kept for good, because such an event may be dead-lettered next and come back from a replay, however late.
+    /// </param>
+    Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, bool redelivered, CancellationToken cancellationToken);
+
+    /// <summary>Keeps the event's inbox row, if it has one, past the retention: it goes to the dead letters.</summary>
+    Task RetainAsync(Guid eventId, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -29,19 +36,24 @@ public interface IMarketingDataWriter
 /// </summary>
 public sealed class MarketingDataWriter(WebhookDbContext db, TimeProvider time) : IMarketingDataWriter
 {
-    public async Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, CancellationToken cancellationToken)
+    public async Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, bool redelivered, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
         var now = time.GetUtcNow();
         var claimed = await db.Database.ExecuteSqlAsync(
             $"""
-            INSERT INTO inbox_messages (event_id, event_type, processed_at)
-            VALUES ({message.EventId}, {message.EventType}, {now})
+            INSERT INTO inbox_messages (event_id, event_type, processed_at, retained)
+            VALUES ({message.EventId}, {message.EventType}, {now}, {redelivered})
             ON CONFLICT (event_id) DO NOTHING
             """, cancellationToken);
         if (claimed == 0)
+        {
+            if (redelivered)
+                await RetainAsync(message.EventId, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
             return ApplyOutcome.Duplicate;
+        }
 
         var customerId = await db.Emails.Where(e => e.Id == message.EmailId).Select(e => (int?)e.CustomerId).SingleOrDefaultAsync(cancellationToken);
         if (customerId is null)
@@ -71,6 +83,9 @@ public sealed class MarketingDataWriter(WebhookDbContext db, TimeProvider time) 
         await transaction.CommitAsync(cancellationToken);
         return ApplyOutcome.Applied;
     }
+
+    public Task RetainAsync(Guid eventId, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"UPDATE inbox_messages SET retained = true WHERE event_id = {eventId} AND NOT retained", cancellationToken);
 
     Task<int> MarkProductsViewedAsync(string emailId, int customerId, DateTimeOffset at, CancellationToken ct) =>
         db.Database.ExecuteSqlAsync(

@@ -22,6 +22,7 @@ public static class WebhookProcessorExtensions
         services.AddOptions<PostgresOptions>().BindConfiguration(PostgresOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ProcessingMetrics>();
+        services.AddSingleton<ConsumptionState>();
         services.AddServiceTelemetry([ProcessingMetrics.MeterName], t => t.AddNpgsql(), m => m.AddNpgsqlInstrumentation());
 
         // Registered before MassTransit: hosted services start in order, so the schema and the tables exist before
@@ -37,6 +38,7 @@ public static class WebhookProcessorExtensions
         services.AddScoped<IEmailStatistics, DynamoEmailStatistics>();
 
         services.AddHealthChecks()
+            .AddCheck<ConsumptionHealthCheck>("consumption", tags: [ServiceDefaultsExtensions.ReadyTag])
             .AddDbContextCheck<WebhookDbContext>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag])
             .Add(new HealthCheckRegistration("dynamodb",
                 sp => new DynamoTableHealthCheck(sp.GetRequiredService<Amazon.DynamoDBv2.IAmazonDynamoDB>(), sp.GetRequiredService<StatsTables>().Counters),

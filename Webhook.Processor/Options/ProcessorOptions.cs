@@ -12,19 +12,21 @@ public sealed class ProcessorOptions
     [Range(1, 256, ErrorMessage = "Processor:ConcurrencyLimit must be between 1 and 256.")]
     public int ConcurrencyLimit { get; set; } = 3;
 
-    /// <summary>How long the inbox remembers an event; providers retry for up to a day.</summary>
-    [Range(typeof(TimeSpan), "1.00:00:00", "365.00:00:00", ErrorMessage = "Processor:InboxRetention must be between 1.00:00:00 and 365.00:00:00.")]
+    /// <summary>
+    /// How long the inbox remembers an event that went through: longer than any provider retries a webhook (SendGrid
+    /// 24 h, Svix about 28 h, Mailgun 8 h), hence the floor of two days. Events that failed once are remembered for good.
+    /// </summary>
+    [Range(typeof(TimeSpan), "2.00:00:00", "365.00:00:00", ErrorMessage = "Processor:InboxRetention must be between 2.00:00:00 and 365.00:00:00.")]
     public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>How often the inbox is cleaned of rows older than <see cref="InboxRetention"/>.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Processor:InboxCleanupInterval must be between 00:00:01 and 1.00:00:00.")]
     public TimeSpan InboxCleanupInterval { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Attempts for a transient failure before the event goes to the error queue.</summary>
-    [Range(1, 50, ErrorMessage = "Processor:RetryLimit must be between 1 and 50.")]
-    public int RetryLimit { get; set; } = 8;
-
-    /// <summary>First wait between attempts; it doubles up to <see cref="RetryMaxInterval"/>.</summary>
+    /// <summary>
+    /// First wait between the attempts at an event that failed for a reason not its own; it doubles up to
+    /// <see cref="RetryMaxInterval"/>, and the attempts go on until the cause is fixed.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Processor:RetryMinInterval must be between 00:00:00 and 00:10:00.")]
     public TimeSpan RetryMinInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 

@@ -29,14 +29,24 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         {
             return await RecordOnceAsync(message, cancellationToken);
         }
-        catch (AmazonDynamoDBException ex) when (!DynamoFailures.IsTransient(ex))
+        catch (AmazonDynamoDBException ex) when (RefusesTheEvent(ex))
         {
             // MassTransit's fault headers name the innermost exception, which for the AWS SDK is an anonymous HTTP
             // error; the error queue should say what DynamoDB refused and why.
             throw new StatisticsRejectedException(
                 $"DynamoDB refused event {message.EventId} ({ex.ErrorCode ?? ex.GetType().Name}): {ex.Message}");
         }
+        // Anything else (a table missing, access denied, DynamoDB down) is not this event's fault: it propagates as it
+        // is, and consumption waits until it is fixed (EventFailures).
     }
+
+    /// <summary>
+    /// DynamoDB's answer to data it will never take: a ValidationException (a key over 2048 bytes, an item over
+    /// 400 KB), alone or as the reason a transaction was cancelled.
+    /// </summary>
+    static bool RefusesTheEvent(AmazonDynamoDBException ex) =>
+        ex.ErrorCode == "ValidationException"
+        || ex is TransactionCanceledException { CancellationReasons: { } reasons } && reasons.Any(r => r.Code == "ValidationError");
 
     async Task<bool> RecordOnceAsync(EmailEventReceived message, CancellationToken cancellationToken)
     {
@@ -163,5 +173,5 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
     };
 }
 
-/// <summary>DynamoDB refused an event for good (a validation error, a missing table): retrying cannot help.</summary>
+/// <summary>DynamoDB refused this event's data for good (a key too long, an item too large): retrying cannot help.</summary>
 public sealed class StatisticsRejectedException(string message) : Exception(message);

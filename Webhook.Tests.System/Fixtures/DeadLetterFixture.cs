@@ -1,19 +1,24 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
 using Webhook.Api.DeadLetters;
 using Webhook.Api.Endpoints;
 using Webhook.Api.Ingestion;
 using Webhook.Messaging.DeadLetters;
 using Webhook.Providers.Parsing;
+using Webhook.Storage;
 using Webhook.Testing;
 
 namespace Webhook.Tests.System.Fixtures;
 
 /// <summary>
 /// The whole system on the real servers (<see cref="RunningSystem"/>), with the admin endpoints on and a Processor
-/// that each test runs the way it needs: working, failing every event for good (its statistics tables do not exist,
-/// which DynamoDB answers with ResourceNotFound), failing every event transiently (DynamoDB unreachable), or stopped.
+/// that each test runs the way it needs: working, refusing every event for good (its statistics tables key events by
+/// number, so DynamoDB answers every one with a ValidationException, a refusal of the event's own data), waiting out a
+/// DynamoDB that does not answer (which is not the events' fault, so nothing is dead-lettered), or stopped.
 /// A database, table prefix and RabbitMQ virtual host of its own, so it never meets another fixture.
 /// </summary>
 public sealed class DeadLetterFixture : IAsyncLifetime
@@ -22,7 +27,6 @@ public sealed class DeadLetterFixture : IAsyncLifetime
     public const string QueueName = RunningSystem.QueueName;
     public static readonly string ErrorQueueName = RunningSystem.ErrorQueueName;
     public const int DeliveryLimit = 3;
-    public const int RetryLimit = 2;
 
     RunningSystem? _system;
 
@@ -55,7 +59,6 @@ public sealed class DeadLetterFixture : IAsyncLifetime
         {
             ["Admin__ApiKey"] = ApiKey,
             ["Broker__DeliveryLimit"] = DeliveryLimit.ToString(CultureInfo.InvariantCulture),
-            ["Processor__RetryLimit"] = RetryLimit.ToString(CultureInfo.InvariantCulture),
             ["Processor__RetryMinInterval"] = "00:00:00.050",
             ["Processor__RetryMaxInterval"] = "00:00:00.200",
         });
@@ -81,16 +84,47 @@ public sealed class DeadLetterFixture : IAsyncLifetime
             case ProcessorMode.Stopped:
                 return;
             case ProcessorMode.FailingPermanently:
-                overrides["Stats__TablePrefix"] = "missing-" + Guid.NewGuid().ToString("N")[..8] + "-";
+                overrides["Stats__TablePrefix"] = await RefusingTablesAsync();
                 overrides["Stats__CreateTables"] = "false";
                 break;
-            case ProcessorMode.FailingTransiently:
+            case ProcessorMode.WaitingForDynamo:
                 overrides["AWS__ServiceURL"] = "http://127.0.0.1:1";
                 overrides["Stats__CreateTables"] = "false";
                 break;
         }
         // A failing Processor is never ready (its statistics store does not answer), but it consumes.
         await System.AddProcessorAsync(overrides, mode == ProcessorMode.Working ? "/health/ready" : "/health/live");
+    }
+
+    string? _refusingPrefix;
+
+    /// <summary>
+    /// Statistics tables that refuse every event: their keys are numbers where the Processor writes text, which
+    /// DynamoDB answers with a ValidationException, as it answers data it will never take.
+    /// </summary>
+    async Task<string> RefusingTablesAsync()
+    {
+        if (_refusingPrefix is not null)
+            return _refusingPrefix;
+        var prefix = Dynamo.Prefix + "refusing-";
+        var tables = new StatsTables(new StatsOptions { TablePrefix = prefix });
+        await DynamoTable.EnsureCreatedAsync(Dynamo.Client, tables.Definitions().Select(Numbered), CancellationToken.None);
+        return _refusingPrefix = prefix;
+
+        static DynamoTable Numbered(DynamoTable table)
+        {
+            var definition = table.Definition;
+            return table with
+            {
+                Definition = new CreateTableRequest
+                {
+                    TableName = definition.TableName,
+                    BillingMode = definition.BillingMode,
+                    KeySchema = definition.KeySchema,
+                    AttributeDefinitions = definition.KeySchema.Select(k => new AttributeDefinition(k.AttributeName, ScalarAttributeType.N)).ToList(),
+                },
+            };
+        }
     }
 
     /// <summary>Empties both queues, so a test starts from nothing whatever the one before it left.</summary>
@@ -168,11 +202,11 @@ public enum ProcessorMode
     Stopped,
     Working,
 
-    /// <summary>Every event fails for good (a table that does not exist): straight to the dead letters, no retry.</summary>
+    /// <summary>Every event is refused for good (DynamoDB's ValidationException): straight to the dead letters, no retry.</summary>
     FailingPermanently,
 
-    /// <summary>Every event fails transiently (DynamoDB unreachable): retried, then the dead letters.</summary>
-    FailingTransiently,
+    /// <summary>DynamoDB does not answer: not the events' fault, so they are retried until it does, none dead-lettered.</summary>
+    WaitingForDynamo,
 }
 
 [CollectionDefinition(Name)]

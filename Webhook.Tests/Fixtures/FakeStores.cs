@@ -19,7 +19,15 @@ public sealed class RecordingMarketingData(TimeSpan? delay = null, Func<EmailEve
 
     public int AttemptsFor(Guid eventId) => _attempts.GetValueOrDefault(eventId);
 
-    public async Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, CancellationToken cancellationToken)
+    public ConcurrentQueue<Guid> Retained { get; } = new();
+
+    public Task RetainAsync(Guid eventId, CancellationToken cancellationToken)
+    {
+        Retained.Enqueue(eventId);
+        return Task.CompletedTask;
+    }
+
+    public async Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, bool redelivered, CancellationToken cancellationToken)
     {
         var attempt = _attempts.AddOrUpdate(message.EventId, 1, (_, n) => n + 1);
         var now = Interlocked.Increment(ref _current);

@@ -12,6 +12,7 @@ public class InboxMessageConfiguration : IEntityTypeConfiguration<InboxMessage>
         builder.Property(m => m.EventId).HasColumnName("event_id").ValueGeneratedNever();
         builder.Property(m => m.EventType).HasColumnName("event_type").HasMaxLength(128);
         builder.Property(m => m.ProcessedAt).HasColumnName("processed_at");
+        builder.Property(m => m.Retained).HasColumnName("retained");
         // The clean-up deletes by age.
         builder.HasIndex(m => m.ProcessedAt);
     }

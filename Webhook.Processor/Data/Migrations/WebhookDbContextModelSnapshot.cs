@@ -144,6 +144,10 @@ namespace Webhook.Processor.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("processed_at");
 
+                    b.Property<bool>("Retained")
+                        .HasColumnType("boolean")
+                        .HasColumnName("retained");
+
                     b.HasKey("EventId");
 
                     b.HasIndex("ProcessedAt");

@@ -20,10 +20,33 @@ public class MarketingDataWriterTests(PostgresDatabase database) : IClassFixture
         Provider = "test",
     };
 
-    async Task<ApplyOutcome> ApplyAsync(EmailEventReceived message)
+    async Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, bool redelivered = false)
     {
         await using var db = database.CreateContext();
-        return await new MarketingDataWriter(db, TimeProvider.System).ApplyAsync(message, CancellationToken.None);
+        return await new MarketingDataWriter(db, TimeProvider.System).ApplyAsync(message, redelivered, CancellationToken.None);
+    }
+
+    async Task<bool> IsRetainedAsync(Guid eventId)
+    {
+        await using var db = database.CreateContext();
+        return await db.InboxMessages.Where(m => m.EventId == eventId).Select(m => m.Retained).SingleAsync();
+    }
+
+    [Fact]
+    public async Task Should_keep_the_inbox_row_of_an_event_the_broker_delivers_again_even_when_it_was_applied_before()
+    {
+        var (emailId, _, _) = await database.AddEmailAsync(productCount: 1);
+        var first = Event(emailId, EmailEventTypes.Opened, T0);
+        var second = Event(emailId, EmailEventTypes.Opened, T0);
+
+        Assert.Equal(ApplyOutcome.Applied, await ApplyAsync(first));
+        Assert.False(await IsRetainedAsync(first.EventId));
+        // Applied, then redelivered (its consumer died before acknowledging it): it may be dead-lettered next.
+        Assert.Equal(ApplyOutcome.Duplicate, await ApplyAsync(first, redelivered: true));
+        Assert.True(await IsRetainedAsync(first.EventId));
+        // First seen on a redelivery: kept from the start.
+        Assert.Equal(ApplyOutcome.Applied, await ApplyAsync(second, redelivered: true));
+        Assert.True(await IsRetainedAsync(second.EventId));
     }
 
     async Task<List<ViewedProduct>> ViewedAsync(int customerId)

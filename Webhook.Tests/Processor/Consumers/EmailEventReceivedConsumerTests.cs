@@ -1,6 +1,8 @@
 using MassTransit;
 using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Webhook.Contracts;
+using Webhook.Processor.Consumers;
 using Webhook.Tests.Fixtures;
 
 namespace Webhook.Tests.Processor.Consumers;
@@ -60,31 +62,57 @@ public class EmailEventReceivedConsumerTests
     }
 
     [Fact]
-    public async Task Should_fault_after_the_retry_limit_when_the_failure_persists()
+    public async Task Should_keep_retrying_a_failure_that_is_not_the_events_own_and_say_consumption_is_paused()
     {
         var message = NewEvent();
-        var store = new RecordingMarketingData(fail: (_, _) => new TimeoutException("database down"));
-        await using var factory = new ProcessorHarnessFactory(store, new InMemoryStatistics(), new() { ["Processor:RetryLimit"] = "4" });
+        var down = true;
+        var store = new RecordingMarketingData(fail: (_, _) => down ? new TimeoutException("database down") : null);
+        await using var factory = new ProcessorHarnessFactory(store, new InMemoryStatistics());
         await factory.Harness.Start();
+        var state = factory.Services.GetRequiredService<ConsumptionState>();
 
         await factory.Harness.Bus.Publish(message);
+        // Far more attempts than any retry limit would allow: it is not given up on.
+        await WaitUntilAsync(() => store.AttemptsFor(message.EventId) >= 20, TimeSpan.FromSeconds(60));
+        var pause = state.Current;
+        down = false;
+        await WaitUntilAsync(() => store.Completed == 1, TimeSpan.FromSeconds(30));
 
-        Assert.True(await factory.Harness.Published.Any<Fault<EmailEventReceived>>(x => x.Context.Message.Message.EventId == message.EventId));
-        Assert.Equal(5, store.AttemptsFor(message.EventId));
+        Assert.NotNull(pause);
+        Assert.Contains("database down", pause.Reason, StringComparison.Ordinal);
+        Assert.False(await factory.Harness.Published.Any<Fault<EmailEventReceived>>());
+        Assert.Null(state.Current);
     }
 
     [Fact]
-    public async Task Should_fault_at_once_without_retrying_when_the_failure_is_permanent()
+    public async Task Should_keep_retrying_a_bug_rather_than_dead_letter_the_stream_behind_it()
     {
         var message = NewEvent();
-        var store = new RecordingMarketingData(fail: (_, _) => new InvalidOperationException("a bug, not an outage"));
+        var store = new RecordingMarketingData(fail: (_, attempt) => attempt <= 5 ? new InvalidOperationException("a bug, not the event's fault") : null);
+        await using var factory = new ProcessorHarnessFactory(store, new InMemoryStatistics());
+        await factory.Harness.Start();
+
+        await factory.Harness.Bus.Publish(message);
+        await WaitUntilAsync(() => store.Completed == 1, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(6, store.AttemptsFor(message.EventId));
+        Assert.False(await factory.Harness.Published.Any<Fault<EmailEventReceived>>());
+    }
+
+    [Fact]
+    public async Task Should_fault_at_once_without_retrying_when_a_store_refuses_the_events_own_data()
+    {
+        var message = NewEvent();
+        var store = new RecordingMarketingData(fail: (_, _) => new Npgsql.PostgresException("value too long for type character varying(256)", "ERROR", "ERROR", "22001"));
         await using var factory = new ProcessorHarnessFactory(store, new InMemoryStatistics());
         await factory.Harness.Start();
 
         await factory.Harness.Bus.Publish(message);
 
         var fault = await factory.Harness.Published.SelectAsync<Fault<EmailEventReceived>>().First();
-        Assert.Contains("a bug, not an outage", fault.Context.Message.Exceptions[0].Message, StringComparison.Ordinal);
+        Assert.Contains("value too long", fault.Context.Message.Exceptions[0].Message, StringComparison.Ordinal);
         Assert.Equal(1, store.AttemptsFor(message.EventId));
+        // Its PostgreSQL half may have committed beside the refusal: the row is kept for the replay of the dead letter.
+        Assert.Equal([message.EventId], store.Retained);
     }
 }
