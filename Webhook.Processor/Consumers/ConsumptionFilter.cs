@@ -23,7 +23,11 @@ public sealed class ConsumptionFilter(ConsumptionState state, IServiceScopeFacto
         catch (Exception ex) when (EventFailures.IsTheEventsFault(ex))
         {
             await using (var scope = scopes.CreateAsyncScope())
-                await scope.ServiceProvider.GetRequiredService<IMarketingDataWriter>().RetainAsync(context.Message.EventId, CancellationToken.None);
+            {
+                var services = scope.ServiceProvider;
+                await using var slot = await services.GetRequiredService<IDatabaseSlots>().TakeAsync(CancellationToken.None);
+                await services.GetRequiredService<IMarketingDataWriter>().RetainAsync(context.Message.EventId, CancellationToken.None);
+            }
             throw;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !context.CancellationToken.IsCancellationRequested)

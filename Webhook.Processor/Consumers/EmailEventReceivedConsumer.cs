@@ -9,17 +9,21 @@ namespace Webhook.Processor.Consumers;
 /// Counts the event in the statistics and applies it to the marketing data, both at once. Each store is idempotent on
 /// the event id by itself, so a failure of either, or a crash, and the redelivery after it, counts and applies the
 /// event once whichever store finished first. Retries, concurrency and the queue are configured in
-/// <see cref="EmailEventReceivedConsumerDefinition"/>.
+/// <see cref="EmailEventReceivedConsumerDefinition"/>; the bound on the databases is held by <see cref="DatabaseSlots"/>.
 /// </summary>
 public sealed partial class EmailEventReceivedConsumer(
     IEmailStatistics statistics,
     IMarketingDataWriter marketingData,
+    IDatabaseSlots slots,
     ProcessingMetrics metrics,
     ILogger<EmailEventReceivedConsumer> logger) : IConsumer<EmailEventReceived>
 {
     public async Task Consume(ConsumeContext<EmailEventReceived> context)
     {
         var message = context.Message;
+        // Nothing touches a store before the event holds one of the database's slots, and both stores are done when it
+        // lets go: the concurrency limit as PostgreSQL (and DynamoDB) sees it, whatever the broker does.
+        await using var slot = await slots.TakeAsync(context.CancellationToken);
         using var inFlight = metrics.StartProcessing();
 
         // The stores do not depend on each other, so the event holds its concurrency slot for the slower of the two

@@ -27,9 +27,9 @@ public sealed class EmailEventReceivedConsumerDefinition : ConsumerDefinition<Em
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<EmailEventReceivedConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        // Enough prefetched to keep every slot busy; little enough that a standby replica taking over finds the
-        // queue, not another replica's buffer.
-        endpointConfigurator.PrefetchCount = _options.ConcurrencyLimit * 2;
+        // As many prefetched as there are slots, and no more: a replica that loses its connection has no buffer of
+        // events beyond those it works on, and the one taking over finds them back on the queue.
+        endpointConfigurator.PrefetchCount = _options.ConcurrencyLimit;
         endpointConfigurator.ConcurrentMessageLimit = _options.ConcurrencyLimit;
         BrokerTransport.ConfigureEmailEventsEndpoint(endpointConfigurator, _broker);
 

@@ -10,6 +10,7 @@ public sealed class ProcessingMetrics
     readonly Counter<long> _processed;
     readonly Counter<long> _unknownEmails;
     readonly UpDownCounter<long> _inFlight;
+    readonly Histogram<double> _slotWait;
 
     public ProcessingMetrics(IMeterFactory meterFactory)
     {
@@ -17,6 +18,7 @@ public sealed class ProcessingMetrics
         _processed = meter.CreateCounter<long>("webhook.events.processed", "{event}", "Events consumed, by type and outcome.");
         _unknownEmails = meter.CreateCounter<long>("webhook.events.unknown_email", "{event}", "Events for an email the database does not know.");
         _inFlight = meter.CreateUpDownCounter<long>("webhook.events.in_flight", "{event}", "Events being processed now in this process.");
+        _slotWait = meter.CreateHistogram<double>("webhook.processor.slot_wait", "s", "How long an event waited for a free database slot.");
     }
 
     public IDisposable StartProcessing()
@@ -34,6 +36,8 @@ public sealed class ProcessingMetrics
         if (outcome == ApplyOutcome.UnknownEmail)
             _unknownEmails.Add(1);
     }
+
+    public void SlotTaken(TimeSpan waited) => _slotWait.Record(waited.TotalSeconds);
 
     sealed class InFlight(UpDownCounter<long> counter) : IDisposable
     {

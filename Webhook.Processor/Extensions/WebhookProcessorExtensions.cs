@@ -32,7 +32,9 @@ public static class WebhookProcessorExtensions
         builder.AddDynamoTables(sp => sp.GetRequiredService<StatsTables>().Definitions());
         services.AddHostedService<InboxCleanupService>();
 
-        services.AddDbContext<WebhookDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.Postgres));
+        services.AddScoped<IDatabaseSlots, DatabaseSlots>();
+        services.AddDbContext<WebhookDbContext>((sp, o) => o.UseNpgsql(PostgresOptions.Bounded(
+            sp.GetRequiredService<IOptions<PostgresOptions>>().Value.Postgres!, sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit)));
         services.AddScoped<IMarketingDataWriter, MarketingDataWriter>();
 
         services.AddScoped<IEmailStatistics, DynamoEmailStatistics>();

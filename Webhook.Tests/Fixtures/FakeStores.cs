@@ -60,3 +60,38 @@ public sealed class InMemoryStatistics : IEmailStatistics
     public Task<bool> RecordAsync(EmailEventReceived message, CancellationToken cancellationToken) =>
         Task.FromResult(_seen.TryAdd(message.EventId, 0));
 }
+
+/// <summary>Database slots without a database: counts what is taken and given back, and the most held at once.</summary>
+public sealed class CountingSlots : IDatabaseSlots
+{
+    int _held;
+    int _taken;
+    int _peak;
+
+    public int Held => Volatile.Read(ref _held);
+    public int Taken => Volatile.Read(ref _taken);
+    public int Peak => Volatile.Read(ref _peak);
+
+    public Task<IAsyncDisposable> TakeAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _taken);
+        var now = Interlocked.Increment(ref _held);
+        int seen;
+        while (now > (seen = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, now, seen) != seen)
+        {
+        }
+        return Task.FromResult<IAsyncDisposable>(new Slot(this));
+    }
+
+    sealed class Slot(CountingSlots slots) : IAsyncDisposable
+    {
+        int _released;
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+                Interlocked.Decrement(ref slots._held);
+            return ValueTask.CompletedTask;
+        }
+    }
+}

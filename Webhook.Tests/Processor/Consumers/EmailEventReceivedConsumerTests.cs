@@ -43,6 +43,10 @@ public class EmailEventReceivedConsumerTests
         await WaitUntilAsync(() => store.Completed == burst, TimeSpan.FromSeconds(60));
 
         Assert.Equal(limit, store.Peak);
+        // Each event held a database slot for its work, and gave it back.
+        Assert.Equal(limit, factory.Slots.Peak);
+        Assert.Equal(burst, factory.Slots.Taken);
+        Assert.Equal(0, factory.Slots.Held);
     }
 
     [Fact]
@@ -59,6 +63,9 @@ public class EmailEventReceivedConsumerTests
         await WaitUntilAsync(() => store.Completed == 1, TimeSpan.FromSeconds(10));
         Assert.Equal(3, store.AttemptsFor(message.EventId));
         Assert.False(await factory.Harness.Published.Any<Fault<EmailEventReceived>>());
+        // A slot per attempt, each given back: an event waiting for its retry holds none.
+        Assert.Equal(3, factory.Slots.Taken);
+        Assert.Equal(0, factory.Slots.Held);
     }
 
     [Fact]
