@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Webhook.Messaging;
@@ -17,18 +18,14 @@ public sealed class BrokerOptions
     public string QueueName { get; set; } = DefaultQueueName;
 
     /// <summary>
-    /// Events the queue holds at most. When it is full the broker refuses new publishes (overflow reject-publish),
-    /// so the API answers 503 and the provider keeps the event, instead of the broker dropping it.
+    /// Every node of the RabbitMQ cluster, as <c>host</c> or <c>host:port</c> (the port of ConnectionStrings:RabbitMq
+    /// when none is given): the hosts connect to one, and to the next when it goes away. Empty: the host of the
+    /// connection string only. Its user, password, virtual host and scheme apply to every node.
     /// </summary>
-    [Range(1, int.MaxValue, ErrorMessage = "Broker:MaxQueueLength must be at least 1.")]
-    public int MaxQueueLength { get; set; } = 1_000_000;
+    public string[] ClusterNodes { get; set; } = [];
 
-    /// <summary>
-    /// Deliveries after which the broker gives up on an event that keeps killing its consumer (a crash, not an
-    /// exception: exceptions are retried in process) and dead-letters it into the error queue.
-    /// </summary>
-    [Range(2, 1000, ErrorMessage = "Broker:DeliveryLimit must be between 2 and 1000.")]
-    public int DeliveryLimit { get; set; } = 10;
+    /// <summary>The nodes of <see cref="ClusterNodes"/>, which <see cref="BrokerOptionsValidator"/> has checked.</summary>
+    public IEnumerable<BrokerNode> Nodes => ClusterNodes.Select(n => BrokerNode.TryParse(n, out var node) ? node : throw new FormatException($"Not a broker node: {n}"));
 
     /// <summary>Where the events the Processor gave up on wait for an operator.</summary>
     public string ErrorQueueName => ErrorQueueNameOf(QueueName);
@@ -53,6 +50,60 @@ public sealed class BrokerConnectionOptions
     public string? RabbitMq { get; set; }
 
     public Uri Uri => new(RabbitMq!);
+}
+
+/// <summary>
+/// What data annotations cannot say about Broker:*: every cluster node is a host with an optional port, and the settings
+/// that became broker policies are no longer set here, where they would silently do nothing.
+/// </summary>
+public sealed class BrokerOptionsValidator(IConfiguration configuration) : IValidateOptions<BrokerOptions>
+{
+    /// <summary>Settings of earlier versions that the broker's policy now holds (deploy/local/servers.sh policy, docs/operations.md).</summary>
+    static readonly string[] MovedToPolicy = ["MaxQueueLength", "DeliveryLimit"];
+
+    public ValidateOptionsResult Validate(string? name, BrokerOptions options)
+    {
+        var failures = new List<string>();
+        for (var i = 0; i < options.ClusterNodes.Length; i++)
+        {
+            if (!BrokerNode.TryParse(options.ClusterNodes[i], out _))
+                failures.Add($"{BrokerOptions.Section}:ClusterNodes:{i} must be a host name or address with an optional port (host or host:port), not '{options.ClusterNodes[i]}'.");
+        }
+        foreach (var key in MovedToPolicy)
+        {
+            if (configuration.GetSection(BrokerOptions.Section).GetSection(key).Value is not null)
+                failures.Add($"{BrokerOptions.Section}:{key} is no longer read: the queue's limits are a broker policy (max-length, delivery-limit), " +
+                    "applied by operators to the queue (see docs/operations.md). Remove the setting.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+/// <summary>One node of Broker:ClusterNodes: <c>host</c> or <c>host:port</c>.</summary>
+public readonly record struct BrokerNode(string Host, int? Port)
+{
+    public static bool TryParse(string? text, out BrokerNode node)
+    {
+        node = default;
+        if (string.IsNullOrWhiteSpace(text))
+            return false;
+        var parts = text.Split(':');
+        int? port = null;
+        if (parts.Length > 2)
+            return false;
+        if (parts.Length == 2)
+        {
+            if (!int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) || number is < 1 or > 65535)
+                return false;
+            port = number;
+        }
+        if (Uri.CheckHostName(parts[0]) is not (UriHostNameType.Dns or UriHostNameType.IPv4))
+            return false;
+        node = new BrokerNode(parts[0], port);
+        return true;
+    }
+
+    public override string ToString() => Port is { } port ? $"{Host}:{port}" : Host;
 }
 
 /// <summary>An absolute amqp:// or amqps:// URI.</summary>

@@ -19,6 +19,7 @@ public static class BrokerTransport
     public static IServiceCollection AddBrokerOptions(this IServiceCollection services)
     {
         services.AddOptions<BrokerOptions>().BindConfiguration(BrokerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrokerOptions>, BrokerOptionsValidator>());
         services.AddOptions<BrokerConnectionOptions>().BindConfiguration(BrokerConnectionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
@@ -31,7 +32,7 @@ public static class BrokerTransport
     {
         services.AddBrokerOptions();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<OperatorConnection>();
+        services.TryAddSingleton<OperatorConnection>();
         services.AddSingleton<IDeadLetters, RabbitMqDeadLetters>();
         services.AddSingleton<ISetAsideEvents, RabbitMqSetAsideEvents>();
         return services;
@@ -50,7 +51,21 @@ public static class BrokerTransport
                 // Each publish completes only when the broker has confirmed it: the API's 202 depends on it.
                 h.PublisherConfirmation = true;
                 h.ConnectionName(AppDomain.CurrentDomain.FriendlyName);
+                // A node that stops answering without closing the connection (a host gone, a network cut) is given up
+                // after two missed heartbeats, and one that does not answer a connect after a few seconds.
+                h.Heartbeat(Heartbeat);
+                h.RequestedConnectionTimeout(ConnectTimeout);
+                // Every node of the cluster: a connection goes to one, and after losing it to the next in turn. Each process
+                // takes them in an order of its own, so that the hosts' connections spread over the nodes.
+                var nodes = broker.Nodes.OrderBy(_ => Random.Shared.Next()).ToArray();
+                if (nodes.Length > 0)
+                    h.UseCluster(c =>
+                    {
+                        foreach (var node in nodes)
+                            c.Node(node.ToString());
+                    });
             });
+            BrokerReconnection.Apply(cfg);
 
             // The queue is declared and bound on the publishing side too: RabbitMQ silently drops a message published
             // to an exchange with no queue bound, which would turn a 202 into a lost event if the API ran before any
@@ -95,15 +110,30 @@ public static class BrokerTransport
             return;
 
         ConfigureQueue(rabbit, broker);
-        // Declares the error exchange and queue up front, so the broker's own dead-lettering (delivery limit)
-        // has somewhere to put a message before the first fault has made MassTransit create them.
-        rabbit.BindDeadLetterQueue(broker.ErrorQueueName, broker.ErrorQueueName);
+        // The error queue is declared beside consumption, not by the endpoint (ErrorQueueDeclaration, registered by
+        // AddErrorQueueDeclaration): the endpoint then starts on any node that holds the events' queue.
+    }
+
+    /// <summary>
+    /// The error exchange, queue and binding, declared in the background as soon as the broker allows
+    /// (<see cref="ErrorQueueDeclaration"/>): for the host that consumes the events.
+    /// </summary>
+    public static IServiceCollection AddErrorQueueDeclaration(this IServiceCollection services)
+    {
+        services.AddBrokerOptions();
+        services.TryAddSingleton<OperatorConnection>();
+        services.AddHostedService<ErrorQueueDeclaration>();
+        return services;
     }
 
     /// <summary>
     /// Quorum queue: replicated and durable, counts deliveries. Single active consumer: however many Processor
-    /// replicas are connected, the broker delivers to one of them at a time, so the concurrency limit of one process
-    /// is the limit the databases see; the next replica takes over when the active one disconnects.
+    /// replicas are connected, the broker delivers to one of them at a time; the next replica takes over when the
+    /// active one disconnects (the Processor's slots in PostgreSQL keep the bound while the old one finishes).
+    /// Only what never changes is declared here: the limits operators may change (max-length, delivery-limit) are a
+    /// broker policy, so that two hosts configured differently cannot make the broker refuse the queue. Overflow
+    /// reject-publish: a full queue refuses publishes (the API answers 503) rather than dropping the oldest events; it
+    /// also lets the broker dead-letter at least once (a dead letter is removed only once the error queue has it).
     /// </summary>
     static void ConfigureQueue(IRabbitMqQueueConfigurator queue, BrokerOptions broker)
     {
@@ -111,15 +141,20 @@ public static class BrokerTransport
         queue.AutoDelete = false;
         queue.SetQuorumQueue();
         queue.SingleActiveConsumer = true;
-        queue.SetQueueArgument("x-max-length", broker.MaxQueueLength);
         queue.SetQueueArgument("x-overflow", "reject-publish");
-        queue.SetQueueArgument("x-delivery-limit", broker.DeliveryLimit);
         queue.SetQueueArgument("x-dead-letter-exchange", broker.ErrorQueueName);
+        queue.SetQueueArgument("x-dead-letter-strategy", "at-least-once");
     }
 
     /// <summary>Every queue argument <see cref="ConfigureQueue"/> sets: a queue derived from the main one drops them.</summary>
     static readonly string[] MainQueueArguments =
-        ["x-queue-type", "x-single-active-consumer", "x-max-length", "x-overflow", "x-delivery-limit", "x-dead-letter-exchange"];
+        ["x-queue-type", "x-single-active-consumer", "x-overflow", "x-dead-letter-exchange", "x-dead-letter-strategy"];
+
+    /// <summary>RabbitMQ's heartbeat for the hosts' connections.</summary>
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a connection attempt to one node may take.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 
     static void ClearMainQueueArguments(IRabbitMqQueueBindingConfigurator queue)
     {

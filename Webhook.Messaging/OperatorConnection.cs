@@ -11,7 +11,7 @@ namespace Webhook.Messaging;
 /// operation holds goes back to its queue when it closes its channel, or when the process dies and the connection
 /// with it.
 /// </summary>
-public sealed class OperatorConnection(IOptions<BrokerConnectionOptions> options) : IAsyncDisposable
+public sealed class OperatorConnection(IOptions<BrokerConnectionOptions> options, IOptions<BrokerOptions> broker) : IAsyncDisposable
 {
     static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
     readonly SemaphoreSlim _opening = new(1, 1);
@@ -50,7 +50,11 @@ public sealed class OperatorConnection(IOptions<BrokerConnectionOptions> options
                 RequestedConnectionTimeout = ConnectTimeout,
                 ClientProvidedName = $"{AppDomain.CurrentDomain.FriendlyName} operators",
             };
-            _connection = await factory.CreateConnectionAsync(cancellationToken);
+            // With cluster nodes, the first that answers, in a different order each time.
+            var nodes = broker.Value.Nodes.Select(n => new AmqpTcpEndpoint(n.Host, n.Port ?? factory.Port, factory.Ssl)).ToList();
+            _connection = nodes.Count > 0
+                ? await factory.CreateConnectionAsync(nodes.OrderBy(_ => Random.Shared.Next()).ToList(), cancellationToken)
+                : await factory.CreateConnectionAsync(cancellationToken);
             return _connection;
         }
         finally

@@ -28,7 +28,7 @@ public static class DeadLetterText
         var rows = page.Items.Select(l => new[]
         {
             l.EventId?.ToString() ?? "-", Safe(l.EventType ?? "-"), Safe(l.EmailId ?? "-"), Safe(l.Provider ?? "-"),
-            l.Attempts.ToString(CultureInfo.InvariantCulture), l.Replays.ToString(CultureInfo.InvariantCulture),
+            Attempts(l.Attempts), l.Replays.ToString(CultureInfo.InvariantCulture),
             Time(l.FirstFailedAt), Time(l.LastFailedAt), OneLine(l.Reason, ReasonWidth),
         }).ToList();
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
@@ -55,7 +55,7 @@ public static class DeadLetterText
         Line("Failed in", letter.FailedIn);
         Line("Reason", letter.Reason);
         Line("Exception", letter.ExceptionType);
-        Line("Attempts", letter.Attempts.ToString(CultureInfo.InvariantCulture));
+        Line("Attempts", letter.Attempts is null ? "more than the queue's delivery limit" : Attempts(letter.Attempts));
         Line("Replays", letter.Replays.ToString(CultureInfo.InvariantCulture));
         Line("First failed", Time(letter.FirstFailedAt));
         Line("Last failed", Time(letter.LastFailedAt));
@@ -105,4 +105,7 @@ public static class DeadLetterText
         }
         return escaped?.ToString() ?? text;
     }
+
+    /// <summary>Attempts, or "&gt;limit" when the broker gave up at its delivery limit without counting them for us.</summary>
+    static string Attempts(int? attempts) => attempts?.ToString(CultureInfo.InvariantCulture) ?? ">limit";
 }

@@ -200,7 +200,7 @@ public sealed record DeadLetterList(int Total, int Offset, int Count, DeadLetter
 /// <summary>A dead letter in a list: what it is, why it failed, how often and when.</summary>
 public sealed record DeadLetterSummary(
     Guid? EventId, string? EventType, string? EmailId, string? Provider, string Reason, string FailedIn,
-    int Attempts, int Replays, DateTimeOffset? FirstFailedAt, DateTimeOffset? LastFailedAt)
+    int? Attempts, int Replays, DateTimeOffset? FirstFailedAt, DateTimeOffset? LastFailedAt)
 {
     public static DeadLetterSummary Of(DeadLetter letter) => new(letter.EventId, letter.EventType, letter.EmailId, letter.Provider,
         letter.Reason, letter.FailedIn, letter.Attempts, letter.Replays, letter.FirstFailedAt, letter.LastFailedAt);

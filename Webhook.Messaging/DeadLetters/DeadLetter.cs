@@ -20,8 +20,12 @@ public sealed record DeadLetter
     /// <summary>Who gave up: <see cref="DeadLetterSources.Processor"/> (an exception) or <see cref="DeadLetterSources.Broker"/> (the delivery limit).</summary>
     public required string FailedIn { get; init; }
 
-    /// <summary>Processing attempts over all its rounds: the first try, the in-process retries and the redeliveries of each round.</summary>
-    public required int Attempts { get; init; }
+    /// <summary>
+    /// Processing attempts over all its rounds: the first try, the in-process retries and the redeliveries of each round.
+    /// Null when the broker dead-lettered it at the queue's delivery limit: the broker's copy does not say how many
+    /// deliveries it counted, only that they were more than the limit of the queue's policy.
+    /// </summary>
+    public required int? Attempts { get; init; }
 
     /// <summary>How many times an operator has replayed it (and it failed again).</summary>
     public required int Replays { get; init; }

@@ -18,8 +18,7 @@ public static class RabbitMqDeadLetterMessage
     const string DeathHeader = "x-death";
     const string DeliveryCountHeader = "x-delivery-count";
 
-    /// <param name="deliveryLimit">The main queue's x-delivery-limit: the broker dead-letters an event delivered more often.</param>
-    public static DeadLetter Read(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, int deliveryLimit)
+    public static DeadLetter Read(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body)
     {
         var headers = properties.Headers ?? new Dictionary<string, object?>();
         var content = ReadBody(body);
@@ -28,9 +27,11 @@ public static class RabbitMqDeadLetterMessage
         // Deliveries before the last one, counted by the quorum queue (each was at least one attempt).
         var earlierDeliveries = Number(headers, DeliveryCountHeader) ?? 0;
         var previousAttempts = Number(headers, DeadLetterHeaders.PreviousAttempts) ?? 0;
+        // A replay of a letter whose attempts were not known says so (an empty header): the total is not known either.
+        var previousAttemptsUnknown = headers.ContainsKey(DeadLetterHeaders.PreviousAttempts) && Number(headers, DeadLetterHeaders.PreviousAttempts) is null;
 
         string failedIn, reason;
-        int attempts;
+        int? attempts;
         DateTimeOffset? failedAt;
         if (headers.ContainsKey(MessageHeaders.FaultMessage) || headers.ContainsKey(MessageHeaders.FaultExceptionType))
         {
@@ -47,13 +48,14 @@ public static class RabbitMqDeadLetterMessage
             var queue = Text(death, "queue") ?? "?";
             var overLimit = why == "delivery_limit";
             reason = overLimit
-                ? $"The broker dead-lettered it from {queue}: delivered too many times without being settled (delivery limit), so the Processor probably crashed or was killed while processing it."
+                ? $"The broker dead-lettered it from {queue}: delivered more times than the queue's delivery limit (its policy's delivery-limit) without being settled, so the Processor probably crashed or was killed while processing it."
                 : $"The broker dead-lettered it from {queue}: {why}.";
             failedAt = death.TryGetValue("time", out var time) && time is AmqpTimestamp stamp
                 ? DateTimeOffset.FromUnixTimeSeconds(stamp.UnixTime)
                 : null;
-            // The dead-lettered copy does not say how often it was delivered; over the limit means one more than it.
-            attempts = overLimit ? Math.Max(earlierDeliveries, deliveryLimit + 1) : Math.Max(earlierDeliveries, 1);
+            // The dead-lettered copy does not say how often it was delivered, only that it was more than the limit, which
+            // is the broker's policy and not known here.
+            attempts = overLimit ? null : Math.Max(earlierDeliveries, 1);
         }
         else
         {
@@ -71,7 +73,7 @@ public static class RabbitMqDeadLetterMessage
             Provider = content.Provider,
             Reason = reason,
             FailedIn = failedIn,
-            Attempts = previousAttempts + attempts,
+            Attempts = attempts is null || previousAttemptsUnknown ? null : previousAttempts + attempts,
             Replays = Number(headers, DeadLetterHeaders.ReplayCount) ?? 0,
             FirstFailedAt = Time(Text(headers, DeadLetterHeaders.FirstFailedAt)) ?? failedAt,
             LastFailedAt = failedAt,
@@ -98,7 +100,7 @@ public static class RabbitMqDeadLetterMessage
                 headers[key] = value;
         }
         headers[DeadLetterHeaders.ReplayCount] = letter.Replays + 1;
-        headers[DeadLetterHeaders.PreviousAttempts] = letter.Attempts;
+        headers[DeadLetterHeaders.PreviousAttempts] = letter.Attempts is { } attempts ? attempts : "unknown";
         headers[DeadLetterHeaders.FirstFailedAt] = Iso(letter.FirstFailedAt ?? now);
         headers[DeadLetterHeaders.ReplayedAt] = Iso(now);
         headers[DeadLetterHeaders.ReplayId] = replayId.ToString();

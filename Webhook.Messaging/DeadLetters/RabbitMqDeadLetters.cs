@@ -114,9 +114,7 @@ public sealed partial class RabbitMqDeadLetters(
 
     Task<QueueScan<DeadLetter>> OpenAsync(bool confirms, CancellationToken cancellationToken)
     {
-        var deliveryLimit = broker.Value.DeliveryLimit;
-        return connection.ScanAsync(broker.Value.ErrorQueueName, confirms,
-            (properties, body) => RabbitMqDeadLetterMessage.Read(properties, body, deliveryLimit), cancellationToken);
+        return connection.ScanAsync(broker.Value.ErrorQueueName, confirms, (properties, body) => RabbitMqDeadLetterMessage.Read(properties, body), cancellationToken);
     }
 
     /// <summary>Spaces the replays so that at most the chosen number per second go back to the main queue.</summary>

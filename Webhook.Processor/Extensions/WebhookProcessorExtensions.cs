@@ -47,6 +47,7 @@ public static class WebhookProcessorExtensions
                 failureStatus: null, tags: [ServiceDefaultsExtensions.ReadyTag]));
 
         services.AddBrokerOptions();
+        services.AddErrorQueueDeclaration();
         services.AddMassTransit(x =>
         {
             x.DisableUsageTelemetry();

@@ -30,8 +30,12 @@ public sealed class ProcessorOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Processor:RetryMinInterval must be between 00:00:00 and 00:10:00.")]
     public TimeSpan RetryMinInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// The longest wait between two attempts: how soon, at worst, events go through again once the failing dependency
+    /// is back. A few attempts a second across the slots are nothing to a database that answers again.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "Processor:RetryMaxInterval must be between 00:00:00 and 01:00:00.")]
-    public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Insert the sample customers, emails and products of the quick start (only where none exist).</summary>
     public bool SeedSampleData { get; set; }

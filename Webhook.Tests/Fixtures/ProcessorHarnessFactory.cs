@@ -14,7 +14,8 @@ namespace Webhook.Tests.Fixtures;
 
 /// <summary>
 /// The Processor as registered in production (consumer, definition, retry, concurrency), with MassTransit's in-memory
-/// harness in place of RabbitMQ and the two stores replaced by the given fakes. No server is needed.
+/// harness in place of RabbitMQ, the two stores replaced by the given fakes and the database slots by counters. No
+/// server is needed.
 /// </summary>
 public sealed class ProcessorHarnessFactory(
     IMarketingDataWriter marketingData,
@@ -22,6 +23,9 @@ public sealed class ProcessorHarnessFactory(
     Dictionary<string, string?>? settings = null) : WebApplicationFactory<EmailEventReceivedConsumer>
 {
     public ITestHarness Harness => Services.GetRequiredService<ITestHarness>();
+
+    /// <summary>The database slots, without a database.</summary>
+    public CountingSlots Slots { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -38,9 +42,11 @@ public sealed class ProcessorHarnessFactory(
 
         builder.ConfigureTestServices(services =>
         {
-            services.RemoveAll<IHostedService>(d => d.ImplementationType == typeof(DatabaseInitializer) || d.ImplementationType == typeof(InboxCleanupService));
+            services.RemoveAll<IHostedService>(d => d.ImplementationType == typeof(DatabaseInitializer) || d.ImplementationType == typeof(InboxCleanupService)
+                || d.ImplementationType == typeof(Webhook.Messaging.DeadLetters.ErrorQueueDeclaration));
             services.AddScoped(_ => marketingData);
             services.AddScoped(_ => statistics);
+            services.AddSingleton<IDatabaseSlots>(Slots);
             services.Configure<TestHarnessOptions>(o => o.TestInactivityTimeout = TimeSpan.FromSeconds(1));
             services.AddMassTransitTestHarness();
         });

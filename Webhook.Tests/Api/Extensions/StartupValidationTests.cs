@@ -12,7 +12,10 @@ public class StartupValidationTests
     [InlineData("Webhooks:MaxBodyBytes", "0", "Webhooks:MaxBodyBytes")]
     [InlineData("Webhooks:RejectionRateLimit:Permits", "0", "Webhooks:RejectionRateLimit:Permits")]
     [InlineData("Webhooks:SendGrid:MaxBodyBytes", "0", "Webhooks:SendGrid:MaxBodyBytes")]
-    [InlineData("Broker:MaxQueueLength", "0", "Broker:MaxQueueLength")]
+    [InlineData("Broker:MaxQueueLength", "1000", "Broker:MaxQueueLength is no longer read")]
+    [InlineData("Broker:DeliveryLimit", "10", "Broker:DeliveryLimit is no longer read")]
+    [InlineData("Broker:ClusterNodes:0", "amqp://127.0.0.1:5672", "Broker:ClusterNodes:0")]
+    [InlineData("Broker:ClusterNodes:0", "127.0.0.1:99999", "must be a host name or address")]
     [InlineData("Broker:QueueName", "no spaces allowed", "Broker:QueueName")]
     public void Should_refuse_to_start_the_api_naming_the_key_when_a_setting_is_invalid(string key, string value, string named)
     {

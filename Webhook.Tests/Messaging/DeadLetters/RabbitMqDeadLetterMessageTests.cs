@@ -12,7 +12,6 @@ namespace Webhook.Tests.Messaging.DeadLetters;
 /// </summary>
 public class RabbitMqDeadLetterMessageTests
 {
-    const int DeliveryLimit = 10;
     static readonly Guid EventId = Guid.Parse("3a470eb8-9b24-8838-907c-e105a021786c");
 
     static readonly byte[] Envelope = Encoding.UTF8.GetBytes($$$"""
@@ -43,6 +42,18 @@ public class RabbitMqDeadLetterMessageTests
         return new BasicProperties { MessageId = EventId.ToString(), ContentType = "application/vnd.masstransit+json", Headers = headers };
     }
 
+    /// <summary>
+    /// What MassTransit's error transport makes of a replayed copy that fails again: every header kept, its own fault
+    /// headers added; this time the failure is permanent, so no retry count.
+    /// </summary>
+    static BasicProperties FaultedAgain(BasicProperties replayed)
+    {
+        var again = Faulted(at: "2026-11-27T07:00:05.0000000Z");
+        foreach (var (key, value) in replayed.Headers!)
+            again.Headers!.TryAdd(key, value is string s ? Bytes(s) : value);
+        return again;
+    }
+
     /// <summary>A message the quorum queue dead-lettered itself after its delivery limit.</summary>
     static BasicProperties DeadLetteredByTheBroker(string reason = "delivery_limit") => new()
     {
@@ -69,7 +80,7 @@ public class RabbitMqDeadLetterMessageTests
     [Fact]
     public void Should_read_the_event_and_the_fault_when_the_processor_gave_up_at_once()
     {
-        var letter = RabbitMqDeadLetterMessage.Read(Faulted(), Envelope, DeliveryLimit);
+        var letter = RabbitMqDeadLetterMessage.Read(Faulted(), Envelope);
 
         Assert.Equal(EventId, letter.EventId);
         Assert.Equal("Clicked", letter.EventType);
@@ -93,18 +104,19 @@ public class RabbitMqDeadLetterMessageTests
     [InlineData(8, 2, 11)]
     public void Should_count_the_first_try_the_retries_and_the_earlier_deliveries_as_attempts(int? retries, int? earlierDeliveries, int attempts)
     {
-        Assert.Equal(attempts, RabbitMqDeadLetterMessage.Read(Faulted(retries, earlierDeliveries), Envelope, DeliveryLimit).Attempts);
+        Assert.Equal(attempts, RabbitMqDeadLetterMessage.Read(Faulted(retries, earlierDeliveries), Envelope).Attempts);
     }
 
     [Fact]
     public void Should_read_a_dead_lettering_by_the_delivery_limit_when_there_is_no_fault()
     {
-        var letter = RabbitMqDeadLetterMessage.Read(DeadLetteredByTheBroker(), Envelope, DeliveryLimit);
+        var letter = RabbitMqDeadLetterMessage.Read(DeadLetteredByTheBroker(), Envelope);
 
         Assert.Equal(DeadLetterSources.Broker, letter.FailedIn);
         Assert.Contains("from email-events", letter.Reason, StringComparison.Ordinal);
         Assert.Contains("delivery limit", letter.Reason, StringComparison.Ordinal);
-        Assert.Equal(DeliveryLimit + 1, letter.Attempts);
+        // More than the policy's limit, which the broker's copy does not give.
+        Assert.Null(letter.Attempts);
         Assert.Equal(new DateTimeOffset(2026, 11, 26, 9, 45, 0, TimeSpan.Zero), letter.LastFailedAt);
         Assert.Null(letter.ExceptionType);
         Assert.Contains("reason: delivery_limit", letter.Headers["x-death"], StringComparison.Ordinal);
@@ -112,9 +124,20 @@ public class RabbitMqDeadLetterMessageTests
     }
 
     [Fact]
+    public void Should_keep_the_attempts_unknown_once_a_replayed_letter_had_them_unknown()
+    {
+        var first = DeadLetteredByTheBroker();
+        var copy = RabbitMqDeadLetterMessage.ForReplay(first, RabbitMqDeadLetterMessage.Read(first, Envelope), Guid.NewGuid(), DateTimeOffset.UtcNow);
+        var letter = RabbitMqDeadLetterMessage.Read(FaultedAgain(copy), Envelope);
+
+        Assert.Equal(1, letter.Replays);
+        Assert.Null(letter.Attempts);
+    }
+
+    [Fact]
     public void Should_name_another_reason_of_the_broker_as_it_is()
     {
-        var letter = RabbitMqDeadLetterMessage.Read(DeadLetteredByTheBroker("expired"), Envelope, DeliveryLimit);
+        var letter = RabbitMqDeadLetterMessage.Read(DeadLetteredByTheBroker("expired"), Envelope);
 
         Assert.Equal("The broker dead-lettered it from email-events: expired.", letter.Reason);
         Assert.Equal(1, letter.Attempts);
@@ -124,7 +147,7 @@ public class RabbitMqDeadLetterMessageTests
     public void Should_keep_the_history_and_drop_the_last_failure_on_a_replayed_copy()
     {
         var original = Faulted(retryCount: 8);
-        var letter = RabbitMqDeadLetterMessage.Read(original, Envelope, DeliveryLimit);
+        var letter = RabbitMqDeadLetterMessage.Read(original, Envelope);
         var replayId = Guid.NewGuid();
         var now = new DateTimeOffset(2026, 11, 27, 7, 0, 0, TimeSpan.Zero);
 
@@ -149,14 +172,8 @@ public class RabbitMqDeadLetterMessageTests
     public void Should_read_the_whole_history_when_a_replayed_copy_fails_again()
     {
         var first = Faulted(retryCount: 8);
-        var copy = RabbitMqDeadLetterMessage.ForReplay(first, RabbitMqDeadLetterMessage.Read(first, Envelope, DeliveryLimit), Guid.NewGuid(), DateTimeOffset.UtcNow);
-        // What MassTransit's error transport does to it the second time: every header kept, its own fault headers
-        // added; this time the failure is permanent, so no retry count.
-        var again = Faulted(at: "2026-11-27T07:00:05.0000000Z");
-        foreach (var (key, value) in copy.Headers!)
-            again.Headers!.TryAdd(key, value is string s ? Bytes(s) : value);
-
-        var letter = RabbitMqDeadLetterMessage.Read(again, Envelope, DeliveryLimit);
+        var copy = RabbitMqDeadLetterMessage.ForReplay(first, RabbitMqDeadLetterMessage.Read(first, Envelope), Guid.NewGuid(), DateTimeOffset.UtcNow);
+        var letter = RabbitMqDeadLetterMessage.Read(FaultedAgain(copy), Envelope);
 
         Assert.Equal(1, letter.Replays);
         Assert.Equal(9 + 1, letter.Attempts);
@@ -167,7 +184,7 @@ public class RabbitMqDeadLetterMessageTests
     [Fact]
     public void Should_fall_back_to_the_message_id_and_the_raw_text_when_the_body_is_not_json()
     {
-        var letter = RabbitMqDeadLetterMessage.Read(Faulted(), Bytes("not json at all"), DeliveryLimit);
+        var letter = RabbitMqDeadLetterMessage.Read(Faulted(), Bytes("not json at all"));
 
         Assert.Equal(EventId, letter.EventId);
         Assert.Null(letter.EventType);
@@ -178,7 +195,7 @@ public class RabbitMqDeadLetterMessageTests
     [Fact]
     public void Should_say_so_when_a_message_records_no_failure()
     {
-        var letter = RabbitMqDeadLetterMessage.Read(new BasicProperties(), Envelope, DeliveryLimit);
+        var letter = RabbitMqDeadLetterMessage.Read(new BasicProperties(), Envelope);
 
         Assert.Equal("unknown", letter.FailedIn);
         Assert.Equal(1, letter.Attempts);
@@ -191,7 +208,7 @@ public class RabbitMqDeadLetterMessageTests
         byte[] body = [(byte)'{', (byte)'"', 0xFF, 0xFE, (byte)'"', (byte)':', (byte)'1', (byte)'}'];
         var properties = new BasicProperties { MessageId = Guid.NewGuid().ToString(), Headers = new Dictionary<string, object?>() };
 
-        var letter = RabbitMqDeadLetterMessage.Read(properties, body, deliveryLimit: 10);
+        var letter = RabbitMqDeadLetterMessage.Read(properties, body);
 
         Assert.Null(letter.Body);
         Assert.Equal("base64:" + Convert.ToBase64String(body), letter.RawBody);
@@ -204,7 +221,7 @@ public class RabbitMqDeadLetterMessageTests
         var body = System.Text.Encoding.UTF8.GetBytes("""{"message":{"eventId":"\ud800","emailId":"e"}}""");
         var properties = new BasicProperties { MessageId = Guid.NewGuid().ToString(), Headers = new Dictionary<string, object?>() };
 
-        var letter = RabbitMqDeadLetterMessage.Read(properties, body, deliveryLimit: 10);
+        var letter = RabbitMqDeadLetterMessage.Read(properties, body);
 
         Assert.Equal(Guid.Parse(properties.MessageId), letter.EventId);
     }
