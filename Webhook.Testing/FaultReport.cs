@@ -1,15 +1,15 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
-using Webhook.Testing;
 
-namespace Webhook.Tests.Faults;
+namespace Webhook.Testing;
 
 /// <summary>
-/// The fault suite's table, one row per scenario, written at the end of the suite to
-/// WEBHOOK_FAULT_REPORT or <c>.state/&lt;profile&gt;/fault-suite.md</c> (deploy/local/test.sh prints it).
+/// A fault suite's table, one row per scenario, written when the suite ends to WEBHOOK_FAULT_REPORT or
+/// <c>.state/&lt;profile&gt;/&lt;name&gt;.md</c> (deploy/local/test.sh prints it). Shared by a suite's tests as a
+/// collection fixture.
 /// </summary>
-public sealed class FaultReport : IDisposable
+public abstract class FaultReport(string name) : IDisposable
 {
     readonly ConcurrentQueue<string> _rows = new();
 
@@ -19,25 +19,40 @@ public sealed class FaultReport : IDisposable
     public static double RequestsPerSecond => double.TryParse(Environment.GetEnvironmentVariable("FAULT_RATE"), CultureInfo.InvariantCulture, out var r) ? r : 50;
 
     public static string Header =>
-        "| scenario | events sent | events acknowledged (2xx) | webhooks retried by the sender | applied (PostgreSQL) | counted (DynamoDB) | duplicates | lost | in DLQ |\n" +
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|";
+        "| scenario | events sent | events acknowledged (2xx) | webhooks retried by the sender | applied (PostgreSQL) | counted (DynamoDB) | duplicates | lost | in DLQ | peak at once in PostgreSQL | applied again after |\n" +
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
 
-    public string Add(string scenario, int sent, int acknowledged, int retried, StoreAudit audit, int deadLettered)
+    public string Add(FaultOutcome outcome)
     {
+        // The applied events are sampled every 100 ms: a shorter time is below what the watch can tell.
+        var recovery = outcome.Recovery switch
+        {
+            null => "–",
+            { TotalSeconds: < 0.1 } => $"within 0.1 s {outcome.RecoveryFrom}",
+            { } r => string.Create(CultureInfo.InvariantCulture, $"{r.TotalSeconds:0.0} s {outcome.RecoveryFrom}"),
+        };
         var row = string.Create(CultureInfo.InvariantCulture,
-            $"| {scenario} | {sent} | {acknowledged} | {retried} | {audit.Applied} | {audit.Counted} | {audit.Duplicates} | {audit.Lost(acknowledged)} | {deadLettered} |");
+            $"| {outcome.Scenario} | {outcome.Sent} | {outcome.Acknowledged} | {outcome.Retried} | {outcome.Audit.Applied} | {outcome.Audit.Counted} | {outcome.Audit.Duplicates} | {outcome.Audit.Lost(outcome.Acknowledged)} | {outcome.DeadLettered} | {outcome.PeakConcurrency} | {recovery} |");
         _rows.Enqueue(row);
         return row;
     }
 
     public void Dispose()
     {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!disposing || _rows.IsEmpty)
+            return;
         var path = Environment.GetEnvironmentVariable("WEBHOOK_FAULT_REPORT") is { Length: > 0 } configured
-            ? configured
-            : Path.Combine(Repository.Root, ".state", LocalServers.RunProfile, "fault-suite.md");
+            ? Path.Combine(Path.GetDirectoryName(configured)!, name + ".md")
+            : Path.Combine(Repository.Root, ".state", LocalServers.RunProfile, name + ".md");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var text = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"Fault suite: {Events} events per scenario, {RequestsPerSecond} webhooks/s, {DateTime.UtcNow:u}")
+            .AppendLine(CultureInfo.InvariantCulture, $"{name}: {Events} events per scenario, {RequestsPerSecond} webhooks/s, {DateTime.UtcNow:u}")
             .AppendLine()
             .AppendLine(Header);
         foreach (var row in _rows)
@@ -46,8 +61,12 @@ public sealed class FaultReport : IDisposable
     }
 }
 
-[CollectionDefinition(Name)]
-public sealed class FaultTestGroup : ICollectionFixture<FaultReport>
-{
-    public const string Name = "Faults on real servers";
-}
+/// <summary>What a fault scenario came to: the stream, the audit of the stores, and how the Processors behaved.</summary>
+/// <param name="PeakConcurrency">The most events worked on at once, measured in PostgreSQL (<see cref="ConcurrencyProbe"/>).</param>
+/// <param name="Recovery">
+/// From <paramref name="RecoveryFrom"/> (the fault's end) until events are applied again: more than the concurrency
+/// limit beyond those applied at that moment (which may have been in flight); null when that never happened.
+/// </param>
+public sealed record FaultOutcome(
+    string Scenario, int Sent, int Acknowledged, int Retried, StoreAudit Audit, int DeadLettered, int PeakConcurrency,
+    TimeSpan? Recovery, string RecoveryFrom, IReadOnlyDictionary<int, int> Statuses);

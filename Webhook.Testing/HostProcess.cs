@@ -27,12 +27,14 @@ public sealed class HostProcess : IAsyncDisposable
     /// <param name="environment">The host's settings, as environment variables.</param>
     /// <param name="logFile">Where to append everything the host writes; none: only the last lines are kept.</param>
     /// <param name="readinessPath">What must answer 200 before the host counts as started.</param>
-    public HostProcess(string project, IReadOnlyDictionary<string, string> environment, string? logFile = null, string readinessPath = "/health/ready")
+    /// <param name="port">The loopback port to listen on (a load balancer's backend); none: a free one.</param>
+    public HostProcess(string project, IReadOnlyDictionary<string, string> environment, string? logFile = null, string readinessPath = "/health/ready",
+        int? port = null)
     {
         _project = project;
         _logFile = logFile;
         ReadinessPath = readinessPath;
-        Port = FreePort();
+        Port = port ?? FreePort();
         _environment = new Dictionary<string, string>(environment)
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",

@@ -46,6 +46,22 @@ public sealed class LocalServers
     /// </summary>
     public static Task<LocalServers> EnsureTestServersAsync() => ForTests.Value;
 
+    static readonly Lazy<Task<LocalServers>> ForClusterTests = new(async () =>
+    {
+        var servers = new LocalServers(ClusterProfile);
+        await servers.StartAsync();
+        return servers;
+    });
+
+    /// <summary>The cluster profile of this run: WEBHOOK_CLUSTER_PROFILE, else "test-cluster".</summary>
+    public static string ClusterProfile => Environment.GetEnvironmentVariable("WEBHOOK_CLUSTER_PROFILE") is { Length: > 0 } profile ? profile : "test-cluster";
+
+    /// <summary>
+    /// The clustered servers of the test run (<see cref="ClusterProfile"/>: three RabbitMQ nodes, the load balancer,
+    /// PostgreSQL and DynamoDB Local of their own), started once per run like <see cref="EnsureTestServersAsync"/>.
+    /// </summary>
+    public static Task<LocalServers> EnsureClusterServersAsync() => ForClusterTests.Value;
+
     public string Profile { get; }
 
     /// <summary>The variables servers.sh runs with: the profile, and the state dir and ports when they are moved.</summary>
@@ -62,6 +78,31 @@ public sealed class LocalServers
     public string RabbitMq => Settings["ConnectionStrings__RabbitMq"];
 
     public string DynamoServiceUrl => Settings["AWS__ServiceURL"];
+
+    /// <summary>The RabbitMQ nodes the hosts are given (Broker:ClusterNodes), as host:port; empty for a single node.</summary>
+    public IReadOnlyList<string> ClusterNodes =>
+        Settings.Where(s => s.Key.StartsWith("Broker__ClusterNodes__", StringComparison.Ordinal))
+            .OrderBy(s => int.Parse(s.Key["Broker__ClusterNodes__".Length..], System.Globalization.CultureInfo.InvariantCulture))
+            .Select(s => s.Value).ToList();
+
+    /// <summary>The load balancer of a cluster profile: where providers send, and the ports of the API replicas behind it.</summary>
+    public (Uri Url, IReadOnlyList<int> ApiPorts)? Balancer =>
+        Description.Processes.SingleOrDefault(p => p.Name == "balancer") is { } balancer
+            ? (new Uri($"http://127.0.0.1:{balancer.Ports["http"]}"),
+                balancer.Ports.Where(p => p.Key.StartsWith("api-", StringComparison.Ordinal)).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value).ToList())
+            : null;
+
+    /// <summary>The names of the RabbitMQ nodes' processes: rabbitmq, or rabbitmq-1, rabbitmq-2... in a cluster.</summary>
+    public IReadOnlyList<string> RabbitMqNodes =>
+        Description.Processes.Select(p => p.Name).Where(n => n == "rabbitmq" || n.StartsWith("rabbitmq-", StringComparison.Ordinal)).ToList();
+
+    /// <summary>The process name (rabbitmq-2) of a RabbitMQ node name (webhook-test-cluster-2@localhost).</summary>
+    public string ProcessOfNode(string node)
+    {
+        var name = node.Split('@')[0];
+        var dash = name.LastIndexOf('-');
+        return RabbitMqNodes.Count == 1 ? "rabbitmq" : "rabbitmq-" + name[(dash + 1)..];
+    }
 
     public string PostgresFor(string database) => new Npgsql.NpgsqlConnectionStringBuilder(Postgres) { Database = database }.ConnectionString;
 
@@ -95,8 +136,17 @@ public sealed class LocalServers
     public async Task<int?> PidAsync(string process, CancellationToken cancellationToken = default) =>
         (await DescribeAsync(cancellationToken)).Processes.Single(p => p.Name == process).Pid;
 
-    /// <summary>rabbitmqctl against the profile's node.</summary>
+    /// <summary>rabbitmqctl against the profile's (first running) node.</summary>
     public Task<string> RabbitMqCtlAsync(params string[] args) => ScriptAsync(CancellationToken.None, ["rabbitmqctl", .. args]);
+
+    /// <summary>Sends SIGKILL to a server's process (rabbitmq-2, balancer...): nothing of it gets a chance to finish.</summary>
+    public async Task KillAsync(string process)
+    {
+        var pid = await PidAsync(process) ?? throw new InvalidOperationException($"{process} is not running.");
+        await Command.RunAsync("kill", ["-KILL", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        for (var i = 0; i < 100 && Directory.Exists($"/proc/{pid}"); i++)
+            await Task.Delay(50);
+    }
 
     public Task<string> ScriptAsync(params string[] args) => ScriptAsync(CancellationToken.None, args);
 
@@ -107,7 +157,10 @@ public sealed class LocalServers
 }
 
 /// <summary>What <c>servers.sh describe</c> prints.</summary>
-public sealed record ServerDescription(string Profile, string StateDirectory, Dictionary<string, string> Settings, List<ServerProcess> Processes);
+public sealed record ServerDescription(string Profile, string StateDirectory, Dictionary<string, string> Settings, ServerPolicy? Policy, List<ServerProcess> Processes);
+
+/// <summary>The broker policy servers.sh applies to the email queue (its limits: max-length, delivery-limit).</summary>
+public sealed record ServerPolicy(string Name, string Pattern, Dictionary<string, int> Definition);
 
 /// <summary>One process a profile runs: its PID (null when stopped) and its ports by name.</summary>
 public sealed record ServerProcess(string Name, int? Pid, Dictionary<string, int> Ports);

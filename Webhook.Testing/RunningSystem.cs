@@ -22,11 +22,27 @@ public sealed class RunningSystem : IAsyncDisposable
         Database = database;
         Dynamo = dynamo;
         Broker = broker;
-        Api = new HostProcess("Webhook.Api", environment);
-        Client = new HttpClient { BaseAddress = Api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        // On a cluster profile the API replicas listen where the balancer sends, and providers talk to the balancer.
+        if (servers.Balancer is { } balancer)
+        {
+            Apis.AddRange(balancer.ApiPorts.Select((port, i) => new HostProcess("Webhook.Api", environment, LogFile($"api-{i + 1}"), port: port)));
+            Client = new HttpClient { BaseAddress = balancer.Url, Timeout = TimeSpan.FromSeconds(30) };
+        }
+        else
+        {
+            Apis.Add(new HostProcess("Webhook.Api", environment, LogFile("api")));
+            Client = new HttpClient { BaseAddress = Apis[0].BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        }
     }
 
     public LocalServers Servers { get; }
+
+    /// <summary>
+    /// Where a host of this system writes everything it logs: under WEBHOOK_HOST_LOGS, when set (a directory per
+    /// system, named after its database), else nowhere but the last lines in memory.
+    /// </summary>
+    string? LogFile(string host) =>
+        System.Environment.GetEnvironmentVariable("WEBHOOK_HOST_LOGS") is { Length: > 0 } logs ? Path.Combine(logs, Database.Name, host + ".log") : null;
 
     public IsolatedDatabase Database { get; }
 
@@ -37,13 +53,17 @@ public sealed class RunningSystem : IAsyncDisposable
     /// <summary>The settings every host of this system gets, as environment variables.</summary>
     public Dictionary<string, string> Environment { get; }
 
-    public HostProcess Api { get; }
+    /// <summary>The API: its only replica, or on a cluster profile the first of those behind the balancer.</summary>
+    public HostProcess Api => Apis[0];
+
+    /// <summary>Every API replica: one, or on a cluster profile one per backend of the balancer.</summary>
+    public List<HostProcess> Apis { get; } = [];
 
     public List<HostProcess> Processors { get; } = [];
 
     public HostProcess Processor => Processors[0];
 
-    /// <summary>Talks to the API as a provider does.</summary>
+    /// <summary>Talks to the API as a provider does (through the balancer on a cluster profile).</summary>
     public HttpClient Client { get; }
 
     /// <summary>The settings of a system whose stores are the ones given, on the run's servers.</summary>
@@ -59,13 +79,26 @@ public sealed class RunningSystem : IAsyncDisposable
     /// Creates the stores, starts <paramref name="processors"/> Processor replicas (at least one: it migrates the
     /// database), then the API. <paramref name="settings"/> are added to every host's settings.
     /// </summary>
-    public static async Task<RunningSystem> StartAsync(int processors = 1, IDictionary<string, string>? settings = null)
+    public static async Task<RunningSystem> StartAsync(int processors = 1, IDictionary<string, string>? settings = null,
+        IReadOnlyDictionary<string, int>? policy = null) =>
+        await StartOnAsync(await LocalServers.EnsureTestServersAsync(), processors, settings, policy);
+
+    /// <summary>
+    /// The system on the run's clustered servers: three RabbitMQ nodes, and the API replicas behind the load balancer
+    /// (two), which <see cref="Client"/> talks to.
+    /// </summary>
+    public static async Task<RunningSystem> StartClusteredAsync(int processors = 2, IDictionary<string, string>? settings = null,
+        IReadOnlyDictionary<string, int>? policy = null) =>
+        await StartOnAsync(await LocalServers.EnsureClusterServersAsync(), processors, settings, policy);
+
+    /// <param name="policy">Limits of the email queue's broker policy other than servers.sh's (max-length, delivery-limit).</param>
+    public static async Task<RunningSystem> StartOnAsync(LocalServers servers, int processors = 1, IDictionary<string, string>? settings = null,
+        IReadOnlyDictionary<string, int>? policy = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(processors, 1);
-        var servers = await LocalServers.EnsureTestServersAsync();
         var database = new IsolatedDatabase(servers);
         var dynamo = new IsolatedTables(servers);
-        var broker = new VirtualHost(servers);
+        var broker = new VirtualHost(servers, policy: policy);
         await Task.WhenAll(database.CreateAsync(), broker.CreateAsync());
 
         var environment = EnvironmentFor(servers, database, dynamo, broker);
@@ -77,7 +110,9 @@ public sealed class RunningSystem : IAsyncDisposable
         var system = new RunningSystem(servers, environment, database, dynamo, broker);
         for (var i = 0; i < processors; i++)
             await system.AddProcessorAsync();
-        await system.Api.StartAsync();
+        await Task.WhenAll(system.Apis.Select(api => api.StartAsync()));
+        if (servers.Balancer is not null)
+            await system.WaitUntilBalancedAsync();
         return system;
     }
 
@@ -87,7 +122,7 @@ public sealed class RunningSystem : IAsyncDisposable
         var environment = new Dictionary<string, string>(Environment);
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
             environment[key] = value;
-        var processor = new HostProcess("Webhook.Processor", environment, readinessPath: readinessPath);
+        var processor = new HostProcess("Webhook.Processor", environment, LogFile($"processor-{Processors.Count + 1}"), readinessPath);
         Processors.Add(processor);
         await processor.StartAsync();
         return processor;
@@ -104,10 +139,29 @@ public sealed class RunningSystem : IAsyncDisposable
         Processors.Clear();
     }
 
+    /// <summary>Waits until the balancer sends to every API replica (its health checks found them ready).</summary>
+    public async Task WaitUntilBalancedAsync()
+    {
+        var ports = Apis.Select(a => a.Port).ToHashSet();
+        var seen = new HashSet<int>();
+        await WaitUntilAsync(async () =>
+        {
+            var state = await Servers.ScriptAsync("balancer-state");
+            foreach (var line in state.Split('\n'))
+            {
+                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length >= 2 && parts[1] == "UP" && int.TryParse(parts[0].Split(':')[^1], out var port))
+                    seen.Add(port);
+            }
+            return ports.IsSubsetOf(seen);
+        }, "the balancer sends to every API replica", TimeSpan.FromSeconds(60));
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await Api.DisposeAsync();
+        foreach (var api in Apis)
+            await api.DisposeAsync();
         foreach (var processor in Processors)
             await processor.DisposeAsync();
         await Broker.DisposeAsync();

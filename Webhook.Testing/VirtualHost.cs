@@ -7,10 +7,11 @@ namespace Webhook.Testing;
 
 /// <summary>
 /// A RabbitMQ virtual host of its own on the run's broker, so that one fixture's queues never meet another's;
-/// deleted at the end. Reads queues the way the tests need: ready messages straight from the queue over AMQP,
-/// everything held (ready and unacknowledged) from rabbitmqctl.
+/// deleted at the end. It gets the email queue's policy as servers.sh applies it (its limits: max-length,
+/// delivery-limit), with the values a test gives instead. Reads queues the way the tests need: ready messages straight
+/// from the queue over AMQP, everything held (ready and unacknowledged) from rabbitmqctl.
 /// </summary>
-public sealed class VirtualHost(LocalServers servers, string? name = null) : IAsyncDisposable
+public sealed class VirtualHost(LocalServers servers, string? name = null, IReadOnlyDictionary<string, int>? policy = null) : IAsyncDisposable
 {
     public string Name { get; } = name ?? "test-" + Guid.NewGuid().ToString("N")[..10];
 
@@ -19,11 +20,46 @@ public sealed class VirtualHost(LocalServers servers, string? name = null) : IAs
 
     bool _created;
 
+    /// <summary>The limits of the email queue's policy here: servers.sh's, with the test's own values over them.</summary>
+    public IReadOnlyDictionary<string, int> Policy { get; private set; } = new Dictionary<string, int>();
+
+    /// <summary>Creates the virtual host, its permissions and its policy, in one call of rabbitmqctl.</summary>
     public async Task CreateAsync()
     {
-        await servers.RabbitMqCtlAsync("-q", "add_vhost", Name);
-        await servers.RabbitMqCtlAsync("-q", "set_permissions", "-p", Name, "guest", ".*", ".*", ".*");
+        var defaults = servers.Description.Policy ?? throw new InvalidOperationException("servers.sh describe gave no policy.");
+        var definition = new Dictionary<string, int>(defaults.Definition);
+        foreach (var (key, value) in policy ?? new Dictionary<string, int>())
+            definition[key] = value;
+        var definitions = new
+        {
+            vhosts = new[] { new { name = Name } },
+            permissions = new[] { new { user = "guest", vhost = Name, configure = ".*", write = ".*", read = ".*" } },
+            policies = new[] { new Dictionary<string, object> { ["vhost"] = Name, ["name"] = defaults.Name, ["pattern"] = defaults.Pattern, ["apply-to"] = "queues", ["definition"] = definition, ["priority"] = 0 } },
+        };
+        var file = Path.Combine(Path.GetTempPath(), $"webhook-vhost-{Name}.json");
+        await File.WriteAllTextAsync(file, System.Text.Json.JsonSerializer.Serialize(definitions));
+        try
+        {
+            await servers.RabbitMqCtlAsync("-q", "import_definitions", file);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+        Policy = definition;
         _created = true;
+    }
+
+    /// <summary>Changes the email queue's policy here (as an operator would with servers.sh policy).</summary>
+    public async Task SetPolicyAsync(IReadOnlyDictionary<string, int> values)
+    {
+        var defaults = servers.Description.Policy!;
+        var definition = new Dictionary<string, int>(Policy);
+        foreach (var (key, value) in values)
+            definition[key] = value;
+        await servers.RabbitMqCtlAsync("-q", "set_policy", "-p", Name, "--apply-to", "queues", "--priority", "0", defaults.Name, defaults.Pattern,
+            System.Text.Json.JsonSerializer.Serialize(definition));
+        Policy = definition;
     }
 
     public async Task DeleteAsync()
@@ -103,5 +139,29 @@ public sealed class VirtualHost(LocalServers servers, string? name = null) : IAs
         return messages;
     }
 
-    public Task<IConnection> ConnectAsync() => new ConnectionFactory { Uri = new System.Uri(Uri) }.CreateConnectionAsync();
+    /// <summary>A connection to this virtual host: on a cluster, to the first node that answers.</summary>
+    public Task<IConnection> ConnectAsync()
+    {
+        var factory = new ConnectionFactory { Uri = new System.Uri(Uri), RequestedConnectionTimeout = TimeSpan.FromSeconds(5) };
+        var nodes = servers.ClusterNodes;
+        if (nodes.Count == 0)
+            return factory.CreateConnectionAsync();
+        return factory.CreateConnectionAsync(nodes.Select(n => new AmqpTcpEndpoint(n.Split(':')[0], int.Parse(n.Split(':')[1], CultureInfo.InvariantCulture))).ToList());
+    }
+
+    /// <summary>The node (webhook-test-cluster-2@localhost) that holds a quorum queue's leader.</summary>
+    public async Task<string> LeaderAsync(string queue)
+    {
+        var listing = await servers.RabbitMqCtlAsync("-q", "list_queues", "-p", Name, "name", "leader");
+        var match = Regex.Match(listing, $"^{Regex.Escape(queue)}\\s+(\\S+@\\S+)\\s*$", RegexOptions.Multiline);
+        return match.Success ? match.Groups[1].Value : throw new InvalidOperationException($"No leader of {queue} in:\n{listing}");
+    }
+
+    /// <summary>The node the queue's active consumer (single active consumer) is connected to, from its channel's process id.</summary>
+    public async Task<string?> ActiveConsumerNodeAsync(string queue)
+    {
+        var listing = await servers.RabbitMqCtlAsync("-q", "list_consumers", "-p", Name, "queue_name", "channel_pid", "active");
+        var match = Regex.Match(listing, $"^{Regex.Escape(queue)}\\s+<([^.>]+@[^.>]+)\\.[^>]*>\\s+true\\s*$", RegexOptions.Multiline);
+        return match.Success ? match.Groups[1].Value : null;
+    }
 }

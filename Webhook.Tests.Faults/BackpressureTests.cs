@@ -11,9 +11,9 @@ public class BackpressureTests
     [Fact]
     public async Task Should_answer_503_with_retry_after_once_the_queue_is_full_and_lose_nothing_accepted()
     {
-        // The Processor migrates the database and declares the queue of at most 10 events, then stops: nothing
-        // drains the queue any more.
-        await using var system = await RunningSystem.StartAsync(settings: new Dictionary<string, string> { ["Broker__MaxQueueLength"] = "10" });
+        // The queue's policy holds at most 10 events. The Processor migrates the database and declares the queue, then
+        // stops: nothing drains the queue any more.
+        await using var system = await RunningSystem.StartAsync(policy: new Dictionary<string, int> { ["max-length"] = 10 });
         var emails = await system.AddEmailsAsync(1);
         await system.Processor.StopAsync();
 

@@ -10,14 +10,13 @@ namespace Webhook.Tests.Faults;
 /// The fault suite: a stream of signed events through the running API and Processor (separate processes) while
 /// something fails, then every store is checked. Every event that got a 2xx must be applied to PostgreSQL and counted
 /// in DynamoDB exactly once; the sender retries everything else, like a provider. These tests stop and kill real
-/// servers, so deploy/local/test.sh runs them alone, after the other tests (trait Category=Faults).
+/// servers, so deploy/local/test.sh runs them alone, after the other tests (trait Category=Faults). One broker node
+/// here; the clustered scenarios are in Webhook.Tests.Cluster.
 /// </summary>
 [Collection(FaultTestGroup.Name)]
 [Trait("Category", "Faults")]
-public class FaultTests(FaultReport report, ITestOutputHelper output)
+public class FaultTests(SingleNodeReport report, ITestOutputHelper output)
 {
-    const int EmailCount = 20;
-
     static async Task ServersAsync(string command, string server)
     {
         await (await LocalServers.EnsureTestServersAsync()).ScriptAsync(command, server);
@@ -26,37 +25,25 @@ public class FaultTests(FaultReport report, ITestOutputHelper output)
             NpgsqlConnection.ClearAllPools();
     }
 
-    async Task RunAsync(string scenario, RunningSystem system, Func<ProviderSender, Task> fault, Func<RunningSystem, Task>? during = null,
-        int expectedDeadLetters = 0)
+    async Task RunAsync(string scenario, RunningSystem system, Func<FaultContext, Task> fault, Func<RunningSystem, Task>? during = null,
+        int expectedDeadLetters = 0, TimeSpan? streamFor = null)
     {
-        var emails = await system.AddEmailsAsync(EmailCount);
-        var sender = new ProviderSender(system.Client, emails);
-        var requests = FaultReport.Events / sender.EventsPerRequest;
-
-        var sending = sender.SendAsync(requests, FaultReport.RequestsPerSecond);
-        await sender.WaitForAcknowledgedAsync(requests / 3);
-        await fault(sender);
-        if (during is not null)
-            await during(system);
-        await sending;
-        var acknowledged = sender.AcknowledgedRequests * sender.EventsPerRequest;
-        await system.WaitUntilAsync(async () => await system.AppliedEventsAsync() >= acknowledged,
-            $"{acknowledged} events applied", TimeSpan.FromMinutes(5));
-        await system.SettleAsync();
-
-        var audit = await StoreAudit.TakeAsync(system, emails);
-        var deadLettered = (int)await system.ReadyMessagesAsync(RunningSystem.ErrorQueueName);
+        var outcome = await FaultScenario.RunAsync(scenario, system, fault, during, streamFor);
         output.WriteLine(FaultReport.Header);
-        output.WriteLine(report.Add(scenario, requests * sender.EventsPerRequest, acknowledged, sender.RetriedRequests, audit, deadLettered));
-        output.WriteLine("Statuses: " + string.Join(", ", sender.StatusCounts.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")));
+        output.WriteLine(report.Add(outcome));
+        output.WriteLine("Statuses: " + string.Join(", ", outcome.Statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")));
 
-        Assert.Equal(requests * sender.EventsPerRequest, acknowledged);
-        Assert.Equal(0, audit.Lost(acknowledged));
-        Assert.Equal(0, audit.Duplicates);
-        Assert.Equal(acknowledged, audit.DistinctApplied);
-        Assert.Equal(acknowledged, audit.DistinctCounted);
-        Assert.Equal(expectedDeadLetters, deadLettered);
+        Assert.Equal(outcome.Sent, outcome.Acknowledged);
+        Assert.Equal(0, outcome.Audit.Lost(outcome.Acknowledged));
+        Assert.Equal(0, outcome.Audit.Duplicates);
+        Assert.Equal(outcome.Acknowledged, outcome.Audit.DistinctApplied);
+        Assert.Equal(outcome.Acknowledged, outcome.Audit.DistinctCounted);
+        Assert.Equal(expectedDeadLetters, outcome.DeadLettered);
+        Assert.InRange(outcome.PeakConcurrency, 1, Limit);
     }
+
+    /// <summary>Processor:ConcurrencyLimit of every system here.</summary>
+    const int Limit = 3;
 
     [Fact]
     public async Task Should_refuse_with_503_and_lose_nothing_when_rabbitmq_stops_and_starts_again()
@@ -66,15 +53,16 @@ public class FaultTests(FaultReport report, ITestOutputHelper output)
         var up = DateTime.MinValue;
         ProviderSender? seen = null;
 
-        await RunAsync("RabbitMQ stopped and started", system, async sender =>
+        await RunAsync("RabbitMQ stopped and started", system, async fault =>
         {
-            seen = sender;
+            seen = fault.Sender;
             await ServersAsync("stop", "rabbitmq");
             down = DateTime.UtcNow;
             await Task.Delay(TimeSpan.FromSeconds(3));
             up = DateTime.UtcNow;
             await ServersAsync("start", "rabbitmq");
-        });
+            fault.Ended("after RabbitMQ was back");
+        }, streamFor: TimeSpan.FromSeconds(30)); // stopping and starting the broker takes about 15 s: the stream outlasts it
 
         Assert.Equal(0, seen!.AcknowledgedWithin(down, up));
         Assert.Contains(503, seen.StatusCounts.Keys);
@@ -89,10 +77,11 @@ public class FaultTests(FaultReport report, ITestOutputHelper output)
         // Dropped before the stream (so that the audit can count every event of it), created again in its middle:
         // a table that does not exist is not the events' fault, so the Processor waits, naming the cause.
         await system.Dynamo.DeleteAsync();
-        await RunAsync("DynamoDB tables missing, then created again mid-stream", system, async _ =>
+        await RunAsync("DynamoDB tables missing, then created again mid-stream", system, async fault =>
         {
             paused = await system.WaitUntilPausedAsync(failures: 3);
             await system.Dynamo.CreateAsync();
+            fault.Ended("after the tables were back");
         });
 
         Assert.Contains("ResourceNotFound", paused, StringComparison.Ordinal);
@@ -103,11 +92,12 @@ public class FaultTests(FaultReport report, ITestOutputHelper output)
     {
         await using var system = await RunningSystem.StartAsync();
 
-        await RunAsync("Processor killed (SIGKILL) and started", system, async _ =>
+        await RunAsync("Processor killed (SIGKILL) and started", system, async fault =>
         {
             await system.Processor.KillAsync();
             await Task.Delay(TimeSpan.FromSeconds(1));
             await system.Processor.StartAsync();
+            fault.Ended("after the Processor was ready again");
         });
     }
 
@@ -116,11 +106,12 @@ public class FaultTests(FaultReport report, ITestOutputHelper output)
     {
         await using var system = await RunningSystem.StartAsync();
 
-        await RunAsync("API killed (SIGKILL) and started", system, async _ =>
+        await RunAsync("API killed (SIGKILL) and started", system, async fault =>
         {
             await system.Api.KillAsync();
             await Task.Delay(TimeSpan.FromSeconds(1));
             await system.Api.StartAsync();
+            fault.Ended("after the API was ready again");
         });
     }
 
@@ -129,11 +120,12 @@ public class FaultTests(FaultReport report, ITestOutputHelper output)
     {
         await using var system = await RunningSystem.StartAsync();
 
-        await RunAsync("PostgreSQL stopped for 30 s", system, async _ =>
+        await RunAsync("PostgreSQL stopped for 30 s", system, async fault =>
         {
             await ServersAsync("stop", "postgres");
             await Task.Delay(TimeSpan.FromSeconds(30));
             await ServersAsync("start", "postgres");
+            fault.Ended("after PostgreSQL was back");
         });
     }
 
@@ -142,11 +134,12 @@ public class FaultTests(FaultReport report, ITestOutputHelper output)
     {
         await using var system = await RunningSystem.StartAsync();
 
-        await RunAsync("DynamoDB Local stopped and started (data on disk)", system, async _ =>
+        await RunAsync("DynamoDB Local stopped and started (data on disk)", system, async fault =>
         {
             await ServersAsync("stop", "dynamodb");
             await Task.Delay(TimeSpan.FromSeconds(3));
             await ServersAsync("start", "dynamodb");
+            fault.Ended("after DynamoDB was back");
         });
     }
 
@@ -184,7 +177,11 @@ public class FaultTests(FaultReport report, ITestOutputHelper output)
         await using var system = await RunningSystem.StartAsync(processors: 2);
 
         // The first replica to connect is the queue's single active consumer.
-        await RunAsync("2 Processor replicas, the active one killed", system, _ => system.Processors[0].KillAsync());
+        await RunAsync("2 Processor replicas, the active one killed", system, async fault =>
+        {
+            await system.Processors[0].KillAsync();
+            fault.Ended("after the kill");
+        });
     }
 
     [Fact]
@@ -192,13 +189,14 @@ public class FaultTests(FaultReport report, ITestOutputHelper output)
     {
         await using var system = await RunningSystem.StartAsync();
 
-        await RunAsync("Processor killed while retrying (PostgreSQL down)", system, async _ =>
+        await RunAsync("Processor killed while retrying (PostgreSQL down)", system, async fault =>
         {
             await ServersAsync("stop", "postgres");
             await Task.Delay(TimeSpan.FromSeconds(3));
             await system.Processor.KillAsync();
             await ServersAsync("start", "postgres");
             await system.Processor.StartAsync();
+            fault.Ended("after the Processor was ready again");
         });
     }
 
@@ -208,4 +206,14 @@ public class FaultTests(FaultReport report, ITestOutputHelper output)
         null => "",
         _ => header.ToString() ?? "",
     };
+}
+
+/// <summary>The single-node suite's table (<c>fault-suite.md</c>).</summary>
+public sealed class SingleNodeReport() : FaultReport("fault-suite");
+
+/// <summary>The fault suite's tests run one at a time, and share its report.</summary>
+[CollectionDefinition(Name)]
+public sealed class FaultTestGroup : ICollectionFixture<SingleNodeReport>
+{
+    public const string Name = "Faults on real servers";
 }

@@ -17,12 +17,10 @@ public class MailgunReplayTests
     [Fact]
     public async Task Should_refuse_a_replay_on_the_other_replica_and_accept_a_retry_after_a_503()
     {
-        // A queue of one event and no consumer: the second webhook finds it full, and is answered 503.
-        await using var system = await RunningSystem.StartAsync(settings: new Dictionary<string, string>
-        {
-            ["Webhooks__Mailgun__SigningKey"] = Signing.MailgunSigningKey,
-            ["Broker__MaxQueueLength"] = "1",
-        });
+        // A queue of one event (its policy's max-length) and no consumer: the second webhook finds it full, and is answered 503.
+        await using var system = await RunningSystem.StartAsync(
+            settings: new Dictionary<string, string> { ["Webhooks__Mailgun__SigningKey"] = Signing.MailgunSigningKey },
+            policy: new Dictionary<string, int> { ["max-length"] = 1 });
         await system.Processor.StopAsync();
         await using var other = new HostProcess("Webhook.Api", system.Environment);
         await other.StartAsync();

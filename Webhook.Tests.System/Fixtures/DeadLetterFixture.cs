@@ -58,10 +58,9 @@ public sealed class DeadLetterFixture : IAsyncLifetime
         _system = await RunningSystem.StartAsync(settings: new Dictionary<string, string>
         {
             ["Admin__ApiKey"] = ApiKey,
-            ["Broker__DeliveryLimit"] = DeliveryLimit.ToString(CultureInfo.InvariantCulture),
             ["Processor__RetryMinInterval"] = "00:00:00.050",
             ["Processor__RetryMaxInterval"] = "00:00:00.200",
-        });
+        }, policy: new Dictionary<string, int> { ["delivery-limit"] = DeliveryLimit });
         Admin = new HttpClient { BaseAddress = Api.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
         Admin.DefaultRequestHeaders.Add(DeadLetterEndpoints.ApiKeyHeader, ApiKey);
     }

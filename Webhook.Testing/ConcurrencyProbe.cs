@@ -1,0 +1,32 @@
+namespace Webhook.Testing;
+
+/// <summary>
+/// How many events the Processors work on at once, as PostgreSQL sees it. A trigger on the inbox (the first write of
+/// every event's transaction) counts, at that moment, the Processors' sessions that are inside a transaction, its own
+/// included (an event's work in PostgreSQL is one transaction), records the count, and holds its transaction a little
+/// so that overlaps show. A session only waiting for a database slot is not working on an event and is not counted.
+/// </summary>
+public static class ConcurrencyProbe
+{
+    /// <summary>Installs the probe into a system's database (after the Processor has migrated it).</summary>
+    /// <param name="hold">How long each event's transaction is held at its inbox insert: longer shows more overlap, and slows the Processor.</param>
+    public static Task InstallAsync(IsolatedDatabase database, TimeSpan hold) => database.ExecuteAsync(
+        $$"""
+        CREATE TABLE concurrency_samples (sampled_at timestamptz NOT NULL DEFAULT clock_timestamp(), active int NOT NULL);
+        CREATE FUNCTION sample_concurrency() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_stat_clear_snapshot();
+            INSERT INTO concurrency_samples (active)
+            SELECT count(*) FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name = 'Webhook.Processor' AND backend_type = 'client backend'
+              AND xact_start IS NOT NULL AND query NOT LIKE '%pg_try_advisory_lock%';
+            PERFORM pg_sleep({{hold.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}});
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER inbox_concurrency BEFORE INSERT ON inbox_messages FOR EACH ROW EXECUTE FUNCTION sample_concurrency();
+        """);
+
+    /// <summary>The most events seen at once since the probe was installed (0 when none was applied).</summary>
+    public static Task<int> PeakAsync(IsolatedDatabase database) =>
+        database.ScalarAsync<int>("SELECT coalesce(max(active), 0)::int FROM concurrency_samples");
+}
