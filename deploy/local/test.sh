@@ -5,12 +5,14 @@
 #   servers  Webhook.Tests.Servers        the Processor's stores against real PostgreSQL and DynamoDB Local
 #   system   Webhook.Tests.System         both hosts as processes on the real servers, and the operators' scripts
 #   faults   Webhook.Tests.Faults         servers stopped and processes killed under a stream of events
+#   cluster  Webhook.Tests.Cluster        the same on a three-node RabbitMQ cluster, two APIs behind HAProxy, two Processors
 #   bench    bench/Webhook.Bench.Tests    the benchmark tool's short form, on its own servers (profile "bench")
 #
-# It starts the servers of the "test" profile (their own ports and state, beside a running dev system) while it
-# builds, runs the tiers in that order, and stops the servers it started. TIERS="fast servers" runs only those;
-# SKIP_FAULTS=1 leaves the fault suite out; FAULT_EVENTS (default 2000) sets its stream length; KEEP_SERVERS=1 leaves
-# the servers running for the next run. Extra arguments go to every dotnet test (e.g. --filter "FullyQualifiedName~Pipeline").
+# It starts the servers of the "test" profile (their own ports and state, beside a running dev system), and for the
+# cluster tier those of the "test-cluster" profile, while it builds, runs the tiers in that order, and stops the
+# servers it started. TIERS="fast servers" runs only those; SKIP_FAULTS=1 leaves both fault suites out; FAULT_EVENTS
+# (default 2000) sets their stream length; KEEP_SERVERS=1 leaves the servers running for the next run. Extra
+# arguments go to every dotnet test (e.g. --filter "FullyQualifiedName~Pipeline").
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,12 +28,13 @@ declare -A projects=(
   [servers]=Webhook.Tests.Servers
   [system]=Webhook.Tests.System
   [faults]=Webhook.Tests.Faults
+  [cluster]=Webhook.Tests.Cluster
   [bench]=bench/Webhook.Bench.Tests
 )
-tiers=${TIERS:-fast servers system faults bench}
-[ "${SKIP_FAULTS:-0}" = 1 ] && tiers=${tiers//faults/}
+tiers=${TIERS:-fast servers system faults cluster bench}
+[ "${SKIP_FAULTS:-0}" = 1 ] && tiers=${tiers//faults/} && tiers=${tiers//cluster/}
 for tier in $tiers; do
-  [ -n "${projects[$tier]:-}" ] || { echo "test.sh: unknown tier '$tier' (fast, servers, system, faults, bench)"; echo "0 passed, 1 failed"; exit 2; }
+  [ -n "${projects[$tier]:-}" ] || { echo "test.sh: unknown tier '$tier' (${!projects[*]})"; echo "0 passed, 1 failed"; exit 2; }
 done
 
 # The servers start while the solution builds; only the tiers after the fast one need them.
@@ -43,6 +46,12 @@ if [ $needs_servers = 1 ]; then
   "$here/servers.sh" start >"$results/servers.log" 2>&1 &
   servers_pid=$!
 fi
+cluster_pid=
+case " $tiers " in *" cluster "*)
+  echo "Starting the clustered test servers: 3 RabbitMQ nodes, HAProxy, PostgreSQL, DynamoDB Local (log: $results/cluster-servers.log)…"
+  WEBHOOK_PROFILE=test-cluster WEBHOOK_STATE_DIR= WEBHOOK_PORT_BASE= "$here/servers.sh" start >"$results/cluster-servers.log" 2>&1 &
+  cluster_pid=$! ;;
+esac
 
 echo "Building (Release)…"
 dotnet build "$root/ScalableWebhook.sln" -c Release --nologo -clp:ErrorsOnly
@@ -54,28 +63,41 @@ if [ -n "$servers_pid" ]; then
   servers=$?
   cat "$results/servers.log"
 fi
+cluster_servers=0
+if [ -n "$cluster_pid" ]; then
+  wait "$cluster_pid"
+  cluster_servers=$?
+  cat "$results/cluster-servers.log"
+fi
 
 status=0
 extra_failures=0
 for tier in $tiers; do
   if [ $build -ne 0 ]; then break; fi
-  if [ "$tier" != fast ] && [ "$tier" != bench ] && [ $servers -ne 0 ]; then
+  if { [ "$tier" = cluster ] && [ $cluster_servers -ne 0 ]; } || { [ "$tier" != fast ] && [ "$tier" != bench ] && [ "$tier" != cluster ] && [ $servers -ne 0 ]; }; then
     echo "=== $tier: not run, the servers did not start"
     extra_failures=$((extra_failures + 1)); status=1
     continue
   fi
   echo "=== $tier: dotnet test ${projects[$tier]}"
-  [ "$tier" = faults ] && export WEBHOOK_FAULT_REPORT=$state/fault-suite.md && rm -f "$WEBHOOK_FAULT_REPORT"
+  # The fault suites write their tables beside it: fault-suite.md, cluster-fault-suite.md.
+  export WEBHOOK_FAULT_REPORT=$state/fault-suite.md
+  report=$state/fault-suite.md
+  [ "$tier" = cluster ] && report=$state/cluster-fault-suite.md
+  case $tier in faults|cluster) rm -f "$report" ;; esac
   dotnet test "$root/${projects[$tier]}" -c Release --no-build --nologo \
     --results-directory "$results/$tier" --logger "trx" --logger "console;verbosity=normal" "$@"
   tier_status=$?
   [ $status -ne 0 ] || status=$tier_status
   # A run that failed without reporting a failed test (a crash, a build of the wrong thing) still counts as one.
   if [ $tier_status -ne 0 ] && ! grep -qs 'failed="[1-9]' "$results/$tier"/*.trx; then extra_failures=$((extra_failures + 1)); fi
-  if [ "$tier" = faults ] && [ -f "$WEBHOOK_FAULT_REPORT" ]; then cat "$WEBHOOK_FAULT_REPORT"; fi
+  case $tier in faults|cluster) if [ -f "$report" ]; then cat "$report"; fi ;; esac
 done
 
-if [ -n "$servers_pid" ] && [ "${KEEP_SERVERS:-0}" != 1 ]; then "$here/servers.sh" stop >/dev/null; fi
+if [ "${KEEP_SERVERS:-0}" != 1 ]; then
+  if [ -n "$servers_pid" ]; then "$here/servers.sh" stop >/dev/null; fi
+  if [ -n "$cluster_pid" ]; then WEBHOOK_PROFILE=test-cluster WEBHOOK_STATE_DIR= WEBHOOK_PORT_BASE= "$here/servers.sh" stop >/dev/null; fi
+fi
 
 passed=0 failed=0
 for trx in "$results"/*/*.trx; do
