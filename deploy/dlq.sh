@@ -13,19 +13,21 @@
 #                                          --after TIME  --before TIME   (ISO 8601, the last failure, e.g. 2026-11-26T09:00:00Z)
 #   --json    print the API's JSON instead of text
 #
-# Environment: API_URL (default http://127.0.0.1:5080, the local system), ADMIN_API_KEY (the API's Admin:ApiKey;
-# for the local system, the one deploy/local/up.sh made is read from .state/<profile>/local-secrets.env).
+# Environment: API_URL (default: the local system's, as deploy/local/up.sh wrote it, else http://127.0.0.1:5080),
+# ADMIN_API_KEY (the API's Admin:ApiKey; for the local system, the one up.sh made is read from
+# .state/<profile>/local-secrets.env).
 set -euo pipefail
 
-usage() { sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+usage() { sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 die() { printf 'dlq.sh: %s\n' "$*" >&2; exit 1; }
 
-api=${API_URL:-http://127.0.0.1:5080}
+local_state=$(realpath -m "${WEBHOOK_STATE_DIR:-$(dirname "${BASH_SOURCE[0]}")/../.state/${WEBHOOK_PROFILE:-dev}}")
+# The local system's address (up.sh writes it: the balancer's, for the cluster profile) and key, when no other API
+# or key is named.
+api=${API_URL:-$(cat "$local_state/apps/public-url" 2>/dev/null || echo http://127.0.0.1:5080)}
 api=${api%/}
-# The local system's key, when no other API or key is named.
-if [ -z "${ADMIN_API_KEY:-}" ] && [ -z "${API_URL:-}" ]; then
-  local_secrets=$(realpath -m "${WEBHOOK_STATE_DIR:-$(dirname "${BASH_SOURCE[0]}")/../.state/${WEBHOOK_PROFILE:-dev}}")/local-secrets.env
-  if [ -f "$local_secrets" ]; then ADMIN_API_KEY=$(sed -n 's/^Admin__ApiKey=//p' "$local_secrets"); fi
+if [ -z "${ADMIN_API_KEY:-}" ] && [ -z "${API_URL:-}" ] && [ -f "$local_state/local-secrets.env" ]; then
+  ADMIN_API_KEY=$(sed -n 's/^Admin__ApiKey=//p' "$local_state/local-secrets.env")
 fi
 
 # Percent-encodes one query value (UTF-8 bytes).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Signs one event the Standard Webhooks way and posts it to the local API.
 #   deploy/local/send-sample.sh [EMAIL_ID] [Opened|Clicked|Spam]
-# WEBHOOK_SECRET (default: the local secret up.sh made, in .state/<profile>/local-secrets.env), API_URL.
+# WEBHOOK_SECRET (default: the local secret up.sh made, in .state/<profile>/local-secrets.env), API_URL (default: where
+# up.sh said providers send). WEBHOOK_PROFILE=cluster for the clustered system.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -14,7 +15,9 @@ if [ -z "$secret" ] && [ -f "$secrets" ]; then
   secret=$(sed -n 's/^Webhooks__Email__Secret=//p' "$secrets")
 fi
 [ -n "$secret" ] || { echo "send-sample.sh: no secret: run deploy/local/up.sh first, or set WEBHOOK_SECRET" >&2; exit 1; }
-url=${API_URL:-http://127.0.0.1:5080}/webhooks/email
+# Where up.sh said providers send (the API, or the load balancer of the cluster profile).
+public_url=$(cat "$(dirname "$secrets")/apps/public-url" 2>/dev/null || true)
+url=${API_URL:-${public_url:-http://127.0.0.1:5080}}/webhooks/email
 
 id=msg_$(date +%s%N)
 timestamp=$(date +%s)

@@ -10,6 +10,10 @@
 # API_PORT (5080) and PROCESSOR_PORT (5081) move the hosts. The local secrets (the Standard Webhooks secret and the
 # admin key) are made on the first run, kept in .state/<profile>/local-secrets.env, and read from there by
 # send-sample.sh and deploy/dlq.sh.
+#
+#   WEBHOOK_PROFILE=cluster deploy/local/up.sh   the clustered system: three RabbitMQ nodes, two API replicas behind
+#                                                the load balancer (HAProxy), two Processors; providers use the
+#                                                balancer's URL, which it prints (and writes to .state/cluster/apps/public-url)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +34,21 @@ alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 step "Servers: RabbitMQ, PostgreSQL, DynamoDB Local (the first run installs what is missing: a minute or two)"
 "$here/servers.sh" start
 eval "$("$here/servers.sh" env)"
+
+# A port of the servers' description: port_of PROCESS PORT_NAME. (Read whole first: with pipefail, a grep -q that
+# stops reading early would fail the pipeline.)
+description=$("$here/servers.sh" describe)
+port_of() {
+  tr -d '\n' <<<"$description" | grep -o "\"name\": \"$1\", \"pid\": [0-9a-z]*, \"ports\": {[^}]*}" \
+    | grep -o "\"$2\": [0-9]*" | grep -o '[0-9]*$'
+}
+clustered=0
+if grep -q '"name": "balancer"' <<<"$description"; then
+  clustered=1
+  balancer_port=$(port_of balancer http)
+  api_ports=("$(port_of balancer api-1)" "$(port_of balancer api-2)")
+  processor_ports=($((balancer_port + 11)) $((balancer_port + 12)))
+fi
 
 # Secrets of this machine only: made once, readable by this user only, never committed nor published with the app.
 secrets=$state/local-secrets.env
@@ -52,8 +71,13 @@ set +a
 # Rebuilt only when a source file of the hosts or of a library they use is newer than their build, and never under a
 # host that runs (stop it with down.sh first to run a change).
 needs_build=0
+running_replica() {
+  local pid_file
+  for pid_file in "$apps/$1".pid "$apps/$1"-*.pid; do alive "$pid_file" && return 0; done
+  return 1
+}
 for host in "${hosts[@]}"; do
-  alive "$apps/$host.pid" && continue
+  running_replica "$host" && continue
   dll=$root/$host/bin/Release/net10.0/$host.dll
   if [ ! -f "$dll" ]; then needs_build=1; break; fi
   changed=$(cd "$root" && find "${sources[@]}" Directory.*.props \( -name bin -o -name obj \) -prune -o -type f \
@@ -86,16 +110,17 @@ wait_ready() {
   echo "$name: ready on ${url%/health/ready} (pid $(cat "$pid_file"))"
 }
 
+# start_app PROJECT INSTANCE PORT [NAME=VALUE...]: one replica of a host, its PID and log named after INSTANCE.
 start_app() {
-  local project=$1 port=$2; shift 2
-  local pid_file=$apps/$project.pid log=$apps/$project.log
+  local project=$1 instance=$2 port=$3; shift 3
+  local pid_file=$apps/$instance.pid log=$apps/$instance.log
   if alive "$pid_file"; then
-    echo "$project: already running (pid $(cat "$pid_file"))"
+    echo "$instance: already running (pid $(cat "$pid_file"))"
     return
   fi
-  step "Starting $project on 127.0.0.1:$port (log: $log)"
+  step "Starting $instance on 127.0.0.1:$port (log: $log)"
   # The log of an earlier run is kept: each start appends to it below a line of its own.
-  printf '==== %s starting %s on 127.0.0.1:%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$project" "$port" >>"$log"
+  printf '==== %s starting %s on 127.0.0.1:%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$instance" "$port" >>"$log"
   # The background job must be the host itself (not a subshell waiting for it), so that $! is the host's PID
   # and nothing keeps this script's output open. Run from its output directory, as a deployment runs it.
   cd "$root/$project/bin/Release/net10.0"
@@ -103,26 +128,42 @@ start_app() {
     setsid nohup dotnet "$project.dll" >>"$log" 2>&1 </dev/null &
   echo $! >"$pid_file"
   cd "$root"
-  wait_ready "$project" "http://127.0.0.1:$port/health/ready" "$log" "$pid_file"
+  wait_ready "$instance" "http://127.0.0.1:$port/health/ready" "$log" "$pid_file"
 }
 
-start_app Webhook.Processor "$processor_port" Processor__SeedSampleData=true
-start_app Webhook.Api "$api_port"
+if [ $clustered = 1 ]; then
+  start_app Webhook.Processor Webhook.Processor-1 "${processor_ports[0]}" Processor__SeedSampleData=true
+  start_app Webhook.Processor Webhook.Processor-2 "${processor_ports[1]}"
+  start_app Webhook.Api Webhook.Api-1 "${api_ports[0]}"
+  start_app Webhook.Api Webhook.Api-2 "${api_ports[1]}"
+  public_url=http://127.0.0.1:$balancer_port
+  hosts_text="  Load balancer (HAProxy)    $public_url   (POST /webhooks/email; what it sends to: deploy/local/servers.sh balancer-state)
+  API replicas               http://127.0.0.1:${api_ports[0]}, http://127.0.0.1:${api_ports[1]}   (/health/ready)
+  Processors                 http://127.0.0.1:${processor_ports[0]}, http://127.0.0.1:${processor_ports[1]}   (/health/ready)
+  RabbitMQ nodes             deploy/local/servers.sh status   (three nodes, one cluster)"
+else
+  start_app Webhook.Processor Webhook.Processor "$processor_port" Processor__SeedSampleData=true
+  start_app Webhook.Api Webhook.Api "$api_port"
+  public_url=http://127.0.0.1:$api_port
+  hosts_text="  API (providers' webhooks)  $public_url   (POST /webhooks/email; /health/ready)
+  Processor                  http://127.0.0.1:$processor_port   (/health/ready)"
+fi
+# Where providers send: send-sample.sh and deploy/dlq.sh read it.
+echo "$public_url" >"$apps/public-url"
 
 cat <<TXT
 
-The system runs.
-  API (providers' webhooks)  http://127.0.0.1:$api_port   (POST /webhooks/email; /health/ready)
-  Processor                  http://127.0.0.1:$processor_port   (/health/ready)
+The system runs ($WEBHOOK_PROFILE profile).
+$hosts_text
   Logs                       $apps/*.log
   Local secrets              $secrets   (the webhook secret and the admin key)
 
-Send a signed sample event (email-1001 to email-1010 exist; Opened, Clicked or Spam):
-  deploy/local/send-sample.sh email-1001 Opened
+Send a signed sample event to $public_url (email-1001 to email-1010 exist; Opened, Clicked or Spam):
+  WEBHOOK_PROFILE=$WEBHOOK_PROFILE deploy/local/send-sample.sh email-1001 Opened
 
 Then look at what it changed:
-  deploy/local/servers.sh psql -c "select * from viewed_products"
-  deploy/dlq.sh list                                  # the dead letters (none, with luck)
+  WEBHOOK_PROFILE=$WEBHOOK_PROFILE deploy/local/servers.sh psql -c "select * from viewed_products"
+  WEBHOOK_PROFILE=$WEBHOOK_PROFILE deploy/dlq.sh list          # the dead letters (none, with luck)
 
-Stop it all: deploy/local/down.sh
+Stop it all: WEBHOOK_PROFILE=$WEBHOOK_PROFILE deploy/local/down.sh
 TXT
