@@ -44,7 +44,10 @@ public sealed class DataStack : Stack
 
         _ = new CfnOutput(this, "AlarmTopicArn", new CfnOutputProps { Value = AlarmTopic.TopicArn, Description = "Subscribe operators here (README: reading the alarms)." });
         _ = new CfnOutput(this, "ApiKeysSecretArn", new CfnOutputProps { Value = ApiKeys.Secret.SecretArn, Description = "Put the providers' keys here (README: setting the secrets)." });
+        // For rotating the passwords (README: rotating keys): each credentials secret and the connection string made from it.
         _ = new CfnOutput(this, "BrokerCredentialsSecretArn", new CfnOutputProps { Value = Broker.Credentials.SecretArn });
+        _ = new CfnOutput(this, "BrokerConnectionStringSecretArn", new CfnOutputProps { Value = Broker.ConnectionString.SecretArn });
         _ = new CfnOutput(this, "DatabaseCredentialsSecretArn", new CfnOutputProps { Value = Database.Instance.Secret!.SecretArn });
+        _ = new CfnOutput(this, "DatabaseConnectionStringSecretArn", new CfnOutputProps { Value = Database.ConnectionString.SecretArn });
     }
 }

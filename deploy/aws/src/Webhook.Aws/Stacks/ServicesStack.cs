@@ -61,6 +61,10 @@ public sealed class ServicesStack : Stack
         // secret of the data stack, and read grants on the tables: deploy/aws/README.md, "The console".
         Alarms = new ServiceAlarms(this, "Alarms", Api.LoadBalancer, ProcessorProject, data.AlarmTopic);
 
+        // For `aws ecs update-service --cluster … --service … --force-new-deployment` after a secret changed.
+        _ = new CfnOutput(this, "ClusterName", new CfnOutputProps { Value = Cluster.ClusterName });
+        _ = new CfnOutput(this, "ApiServiceName", new CfnOutputProps { Value = Api.Host.Service.ServiceName });
+        _ = new CfnOutput(this, "ProcessorServiceName", new CfnOutputProps { Value = Processor.Service.ServiceName });
         _ = new CfnOutput(this, "ApiLoadBalancerDnsName", new CfnOutputProps
         {
             Value = Api.LoadBalancer.LoadBalancerDnsName,
