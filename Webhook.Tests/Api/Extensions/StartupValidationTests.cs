@@ -22,14 +22,4 @@ public class StartupValidationTests
 
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public void Should_refuse_to_start_the_api_naming_the_key_when_the_broker_is_not_configured()
-    {
-        using var factory = new ApiFactory(new() { ["ConnectionStrings:RabbitMq"] = null });
-
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
-
-        Assert.Contains("ConnectionStrings:RabbitMq is not set", error.Message, StringComparison.Ordinal);
-    }
 }

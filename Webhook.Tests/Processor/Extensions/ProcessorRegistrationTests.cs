@@ -26,16 +26,6 @@ public class ProcessorRegistrationTests
     }
 
     [Fact]
-    public void Should_refuse_to_start_the_processor_naming_the_key_when_the_broker_is_not_configured()
-    {
-        using var factory = new ProcessorHarnessFactory(new RecordingMarketingData(), new InMemoryStatistics(), new() { ["ConnectionStrings:RabbitMq"] = null });
-
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
-
-        Assert.Contains("ConnectionStrings:RabbitMq is not set", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Should_leave_retries_to_the_message_retry_rather_than_an_execution_strategy()
     {
         // A retrying strategy under MassTransit's retry would multiply the attempts and the time an event holds its
