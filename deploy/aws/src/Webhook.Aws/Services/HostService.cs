@@ -25,6 +25,12 @@ public sealed record HostDefinition
     /// </summary>
     public required int StopTimeoutSeconds { get; init; }
 
+    /// <summary>
+    /// How long the container health check lets the host start before its failures count: /health/live answers
+    /// once the host's start-up work (hosted services that run before the server) is done.
+    /// </summary>
+    public int StartPeriodSeconds { get; init; } = 30;
+
     public int Cpu { get; init; } = 512;
     public int MemoryMiB { get; init; } = 1024;
     public int DesiredCount { get; init; } = 2;
@@ -89,7 +95,7 @@ public sealed class HostService : Construct
                 Command = ["CMD", "dotnet", $"/app/{host.Project}.dll", Webhook.ServiceDefaults.LivenessProbe.Argument],
                 Interval = Duration.Seconds(30),
                 Timeout = Duration.Seconds(5),
-                StartPeriod = Duration.Seconds(30),
+                StartPeriod = Duration.Seconds(host.StartPeriodSeconds),
                 Retries = 3,
             },
         });
