@@ -49,7 +49,11 @@ public sealed class BrokerConnectionOptions
     [AmqpUri(ErrorMessage = $"{Key} must be an amqp:// or amqps:// URI (for example amqp://guest:guest@127.0.0.1:55672/).")]
     public string? RabbitMq { get; set; }
 
-    public Uri Uri => new(RabbitMq!);
+    /// <summary>
+    /// The validated URI. A method, not a property: the options validator reads every property, and would meet the
+    /// exception of a missing value before it could say which key is missing.
+    /// </summary>
+    public Uri ToUri() => new(RabbitMq!);
 }
 
 /// <summary>

@@ -46,7 +46,7 @@ public static class BrokerTransport
             var connection = context.GetRequiredService<IOptions<BrokerConnectionOptions>>().Value;
             var broker = context.GetRequiredService<IOptions<BrokerOptions>>().Value;
 
-            cfg.Host(connection.Uri, h =>
+            cfg.Host(connection.ToUri(), h =>
             {
                 // Each publish completes only when the broker has confirmed it: the API's 202 depends on it.
                 h.PublisherConfirmation = true;

@@ -45,7 +45,7 @@ public sealed class OperatorConnection(IOptions<BrokerConnectionOptions> options
                 await _connection.DisposeAsync();
             var factory = new ConnectionFactory
             {
-                Uri = options.Value.Uri,
+                Uri = options.Value.ToUri(),
                 AutomaticRecoveryEnabled = false,
                 RequestedConnectionTimeout = ConnectTimeout,
                 ClientProvidedName = $"{AppDomain.CurrentDomain.FriendlyName} operators",

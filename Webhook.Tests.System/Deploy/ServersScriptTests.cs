@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Webhook.Messaging;
 using Webhook.Testing;
 
 namespace Webhook.Tests.System.Deploy;
@@ -49,5 +50,17 @@ public sealed class ServersScriptTests : IAsyncLifetime
         await _servers.StartAsync();
         Assert.All(_servers.Description.Processes, p => Assert.NotNull(p.Pid));
         Assert.Equal(PortBase + 432, _servers.Description.Processes.Single(p => p.Name == "postgres").Ports["postgres"]);
+    }
+
+    [Fact]
+    public async Task Should_apply_the_queue_policy_the_code_states()
+    {
+        var described = await _servers.DescribeAsync();
+
+        var policy = Assert.IsType<ServerPolicy>(described.Policy);
+        Assert.Equal(QueuePolicy.Name, policy.Name);
+        Assert.Equal(QueuePolicy.Pattern(BrokerOptions.DefaultQueueName), policy.Pattern);
+        Assert.Equal(QueuePolicy.MaxLength, policy.Definition["max-length"]);
+        Assert.Equal(QueuePolicy.DeliveryLimit, policy.Definition["delivery-limit"]);
     }
 }

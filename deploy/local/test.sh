@@ -2,6 +2,7 @@
 # Runs every test, tier by tier, and ends with one line "N passed, N failed":
 #
 #   fast     Webhook.Tests                unit and harness tests: no server, no process
+#   aws      deploy/aws/test/Webhook.Aws.Tests   the CDK app synthesized and asserted, checked against the hosts; no server
 #   servers  Webhook.Tests.Servers        the Processor's stores against real PostgreSQL and DynamoDB Local
 #   system   Webhook.Tests.System         both hosts as processes on the real servers, and the operators' scripts
 #   faults   Webhook.Tests.Faults         servers stopped and processes killed under a stream of events
@@ -25,13 +26,14 @@ mkdir -p "$results"
 
 declare -A projects=(
   [fast]=Webhook.Tests
+  [aws]=deploy/aws/test/Webhook.Aws.Tests
   [servers]=Webhook.Tests.Servers
   [system]=Webhook.Tests.System
   [faults]=Webhook.Tests.Faults
   [cluster]=Webhook.Tests.Cluster
   [bench]=bench/Webhook.Bench.Tests
 )
-tiers=${TIERS:-fast servers system faults cluster bench}
+tiers=${TIERS:-fast aws servers system faults cluster bench}
 [ "${SKIP_FAULTS:-0}" = 1 ] && tiers=${tiers//faults/} && tiers=${tiers//cluster/}
 for tier in $tiers; do
   [ -n "${projects[$tier]:-}" ] || { echo "test.sh: unknown tier '$tier' (${!projects[*]})"; echo "0 passed, 1 failed"; exit 2; }
@@ -52,6 +54,9 @@ case " $tiers " in *" cluster "*)
   WEBHOOK_PROFILE=test-cluster WEBHOOK_STATE_DIR= WEBHOOK_PORT_BASE= "$here/servers.sh" start >"$results/cluster-servers.log" 2>&1 &
   cluster_pid=$! ;;
 esac
+
+# The CDK app's jsii runtime warns at length about the Node.js release it runs on.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1
 
 echo "Building (Release)…"
 dotnet build "$root/ScalableWebhook.sln" -c Release --nologo -clp:ErrorsOnly
@@ -74,7 +79,7 @@ status=0
 extra_failures=0
 for tier in $tiers; do
   if [ $build -ne 0 ]; then break; fi
-  if { [ "$tier" = cluster ] && [ $cluster_servers -ne 0 ]; } || { [ "$tier" != fast ] && [ "$tier" != bench ] && [ "$tier" != cluster ] && [ $servers -ne 0 ]; }; then
+  if { [ "$tier" = cluster ] && [ $cluster_servers -ne 0 ]; } || { [ "$tier" != fast ] && [ "$tier" != aws ] && [ "$tier" != bench ] && [ "$tier" != cluster ] && [ $servers -ne 0 ]; }; then
     echo "=== $tier: not run, the servers did not start"
     extra_failures=$((extra_failures + 1)); status=1
     continue

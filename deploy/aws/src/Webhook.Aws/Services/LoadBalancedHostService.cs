@@ -1,0 +1,105 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.CertificateManager;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.ECS;
+using Amazon.CDK.AWS.ElasticLoadBalancingV2;
+using Constructs;
+using ElbHealthCheck = Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck;
+
+namespace Webhook.Aws.Services;
+
+/// <summary>How a load-balanced host is reached and scaled.</summary>
+public sealed record LoadBalancing
+{
+    /// <summary>Internet-facing (the providers' intake) or internal to the VPC (the people's console).</summary>
+    public required bool InternetFacing { get; init; }
+
+    /// <summary>The certificate of the HTTPS listener.</summary>
+    public required string CertificateArn { get; init; }
+
+    public required int MinTasks { get; init; }
+    public required int MaxTasks { get; init; }
+
+    /// <summary>Target of the CPU scaling policy, in percent of the tasks' CPU.</summary>
+    public int CpuTargetPercent { get; init; } = 60;
+
+    /// <summary>Target of the request-count scaling policy: requests per task per minute.</summary>
+    public int RequestsPerTaskPerMinute { get; init; } = 12_000;
+
+    /// <summary>How long a task leaving the target group keeps its connections: longer than any request takes.</summary>
+    public int DeregistrationDelaySeconds { get; init; } = 30;
+}
+
+/// <summary>
+/// A host behind an Application Load Balancer: HTTPS on 443 with the given certificate (HTTP on 80 only redirects),
+/// the target group probing /health/ready (a task that lost its broker stops getting requests; /health/live keeps it
+/// alive), scaling on CPU and on requests per target between the bounds given. The API uses it internet-facing; the
+/// console, when it exists, is one more of these with <see cref="LoadBalancing.InternetFacing"/> false.
+/// </summary>
+public sealed class LoadBalancedHostService : Construct
+{
+    public HostService Host { get; }
+    public ApplicationLoadBalancer LoadBalancer { get; }
+    public ApplicationTargetGroup TargetGroup { get; }
+
+    public LoadBalancedHostService(Construct scope, string id, ICluster cluster, HostDefinition host, LoadBalancing balancing,
+        WebhookSettings settings) : base(scope, id)
+    {
+        Host = new HostService(this, id, cluster, host with { DesiredCount = balancing.MinTasks }, settings);
+
+        LoadBalancer = new ApplicationLoadBalancer(this, "LoadBalancer", new ApplicationLoadBalancerProps
+        {
+            Vpc = cluster.Vpc,
+            InternetFacing = balancing.InternetFacing,
+            VpcSubnets = new SubnetSelection { SubnetType = balancing.InternetFacing ? SubnetType.PUBLIC : SubnetType.PRIVATE_WITH_EGRESS },
+            DropInvalidHeaderFields = true,
+            IdleTimeout = Duration.Seconds(60),
+        });
+
+        var https = LoadBalancer.AddListener("Https", new BaseApplicationListenerProps
+        {
+            Port = 443,
+            Protocol = ApplicationProtocol.HTTPS,
+            SslPolicy = SslPolicy.RECOMMENDED_TLS,
+            Certificates = [ListenerCertificate.FromArn(balancing.CertificateArn)],
+            Open = balancing.InternetFacing,
+        });
+        LoadBalancer.AddRedirect(new ApplicationLoadBalancerRedirectConfig { SourcePort = 80, TargetPort = 443, Open = balancing.InternetFacing });
+
+        TargetGroup = https.AddTargets("Host", new AddApplicationTargetsProps
+        {
+            Port = HostService.ContainerPort,
+            Protocol = ApplicationProtocol.HTTP,
+            Targets = [Host.Service],
+            DeregistrationDelay = Duration.Seconds(balancing.DeregistrationDelaySeconds),
+            HealthCheck = new ElbHealthCheck
+            {
+                Path = Webhook.ServiceDefaults.ServiceDefaultsExtensions.ReadinessPath,
+                HealthyHttpCodes = "200",
+                Interval = Duration.Seconds(10),
+                Timeout = Duration.Seconds(5),
+                HealthyThresholdCount = 2,
+                UnhealthyThresholdCount = 3,
+            },
+        });
+
+        var scaling = Host.Service.AutoScaleTaskCount(new Amazon.CDK.AWS.ApplicationAutoScaling.EnableScalingProps
+        {
+            MinCapacity = balancing.MinTasks,
+            MaxCapacity = balancing.MaxTasks,
+        });
+        scaling.ScaleOnCpuUtilization("Cpu", new CpuUtilizationScalingProps
+        {
+            TargetUtilizationPercent = balancing.CpuTargetPercent,
+            ScaleInCooldown = Duration.Minutes(5),
+            ScaleOutCooldown = Duration.Minutes(1),
+        });
+        scaling.ScaleOnRequestCount("Requests", new RequestCountScalingProps
+        {
+            RequestsPerTarget = balancing.RequestsPerTaskPerMinute,
+            TargetGroup = TargetGroup,
+            ScaleInCooldown = Duration.Minutes(5),
+            ScaleOutCooldown = Duration.Minutes(1),
+        });
+    }
+}

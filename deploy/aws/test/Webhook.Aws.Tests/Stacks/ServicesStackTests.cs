@@ -1,0 +1,177 @@
+using System.Text.Json.Nodes;
+using Amazon.CDK.Assertions;
+using Webhook.Aws.Operations;
+using Webhook.Aws.Tests.Fixtures;
+using Webhook.ServiceDefaults;
+using YamlDotNet.RepresentationModel;
+using static Webhook.Aws.Tests.Fixtures.TemplateMatch;
+
+namespace Webhook.Aws.Tests.Stacks;
+
+/// <summary>What the services stack declares: the hosts on Fargate, the load balancer, scaling, roles, logs, telemetry, alarms.</summary>
+[Collection(SharedSynthesis.Name)]
+public class ServicesStackTests(SynthesizedApp app)
+{
+    [Fact]
+    public void Should_put_the_api_behind_an_internet_facing_load_balancer_with_https_from_the_certificate_parameter()
+    {
+        app.Services.HasParameter("CertificateArn", Props(("Type", "String")));
+        app.Services.HasResourceProperties("AWS::ElasticLoadBalancingV2::LoadBalancer", Props(("Scheme", "internet-facing")));
+        app.Services.HasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", Props(
+            ("Port", 443),
+            ("Protocol", "HTTPS"),
+            ("Certificates", Match.ArrayWith([Match.ObjectLike(Props(("CertificateArn", Props(("Ref", "CertificateArn")))))]))));
+        app.Services.HasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", Props(
+            ("Port", 80),
+            ("DefaultActions", Match.ArrayWith([Match.ObjectLike(Props(("Type", "redirect")))]))));
+        app.Services.HasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", Props(
+            ("HealthCheckPath", ServiceDefaultsExtensions.ReadinessPath),
+            ("Port", Services.HostService.ContainerPort)));
+    }
+
+    [Fact]
+    public void Should_scale_the_api_on_cpu_and_on_requests_per_target_from_two_tasks()
+    {
+        app.Services.HasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", Props(
+            ("MinCapacity", 2), ("MaxCapacity", app.Settings.ApiMaxTasks), ("ScalableDimension", "ecs:service:DesiredCount")));
+        foreach (var metric in new[] { "ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget" })
+        {
+            app.Services.HasResourceProperties("AWS::ApplicationAutoScaling::ScalingPolicy", Props(
+                ("PolicyType", "TargetTrackingScaling"),
+                ("TargetTrackingScalingPolicyConfiguration", Match.ObjectLike(Props(
+                    ("PredefinedMetricSpecification", Match.ObjectLike(Props(("PredefinedMetricType", metric)))))))));
+        }
+    }
+
+    [Fact]
+    public void Should_run_two_api_tasks_and_two_processor_tasks_on_fargate_in_the_private_subnets()
+    {
+        var services = app.ServicesJson.Resources("AWS::ECS::Service").ToList();
+        Assert.Equal(2, services.Count);
+        Assert.All(services, s =>
+        {
+            Assert.Equal("FARGATE", (string?)s.Properties["LaunchType"]);
+            Assert.Equal(2, (int?)s.Properties["DesiredCount"]);
+            Assert.Equal("DISABLED", (string?)s.Properties["NetworkConfiguration"]!["AwsvpcConfiguration"]!["AssignPublicIp"]);
+            Assert.True((bool?)s.Properties["DeploymentConfiguration"]!["DeploymentCircuitBreaker"]!["Rollback"]);
+        });
+    }
+
+    [Fact]
+    public void Should_give_secrets_to_the_hosts_as_ecs_secrets_read_by_their_execution_roles_only()
+    {
+        
+        foreach (var host in new[] { "api", "processor" })
+        {
+            var container = app.ServicesJson.Container(host);
+            Assert.NotEmpty(container.SecretSources);
+            // Each secret comes from Secrets Manager by reference; none is an environment variable.
+            Assert.All(container.SecretSources.Values, from => Assert.IsType<JsonObject>(from));
+            Assert.Empty(container.Variables.Keys.Intersect(container.SecretSources.Keys));
+
+            var role = (string)container.TaskDefinition["ExecutionRoleArn"]!["Fn::GetAtt"]![0]!;
+            var reads = Statements(role).Where(s => Actions(s).Contains("secretsmanager:GetSecretValue")).ToList();
+            var readable = reads.SelectMany(s => Resources(s)).Select(CloudFormationTemplate.Render).Order().ToList();
+            var given = container.SecretSources.Values.Select(SecretOf).Distinct().Order().ToList();
+            Assert.Equal(given, readable);
+        }
+    }
+
+    [Fact]
+    public void Should_let_each_task_role_touch_only_its_own_tables_with_the_actions_it_uses()
+    {
+        
+        var api = DynamoStatements(app.ServicesJson.Container("api"));
+        var processor = DynamoStatements(app.ServicesJson.Container("processor"));
+
+        // Logical ids carry the table's name without its dashes.
+        var tokenTables = app.DataStack.Tokens.Tables.Select(t => t.Node.Id.Replace("-", "", StringComparison.Ordinal)).ToList();
+        var statsTables = app.DataStack.Statistics.Tables.Select(t => t.Node.Id.Replace("-", "", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:UpdateItem"], api.Actions);
+        Assert.Equal(["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], processor.Actions);
+        Assert.All(api.Resources, r => Assert.Contains(tokenTables, t => r.Contains(t, StringComparison.Ordinal)));
+        Assert.All(processor.Resources, r => Assert.Contains(statsTables, t => r.Contains(t, StringComparison.Ordinal)));
+        Assert.All(tokenTables, t => Assert.Contains(api.Resources, r => r.Contains(t, StringComparison.Ordinal)));
+        Assert.All(statsTables, t => Assert.Contains(processor.Resources, r => r.Contains(t, StringComparison.Ordinal)));
+        Assert.DoesNotContain(app.Templates.SelectMany(t => t.Resources("AWS::IAM::Policy")), p =>
+            CloudFormationTemplate.Render(p.Properties["PolicyDocument"]).Contains("«Action dynamodb:*»", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Should_keep_every_log_group_for_a_limited_time()
+    {
+        var groups = app.ServicesJson.Resources("AWS::Logs::LogGroup").ToList();
+        Assert.NotEmpty(groups);
+        Assert.All(groups, g => Assert.True((int?)g.Properties["RetentionInDays"] > 0, $"{g.Id} keeps its logs for ever"));
+        Assert.All(app.ServicesJson.Containers(), c =>
+            Assert.Equal("awslogs", (string?)c.Definition["LogConfiguration"]!["LogDriver"]));
+    }
+
+    [Fact]
+    public void Should_run_an_opentelemetry_collector_beside_each_host_receiving_its_otlp()
+    {
+        
+        foreach (var host in new[] { "api", "processor" })
+        {
+            var collector = app.ServicesJson.Beside(app.ServicesJson.Container(host), "otel-collector");
+            Assert.Matches(@"aws-otel-collector:v\d+\.\d+\.\d+$", (string)collector.Definition["Image"]!);
+            var endpoint = new Uri((string)app.ServicesJson.Container(host).Variables[HostKeys.OtlpEndpoint]!);
+            var receiver = CollectorConfiguration(collector)["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"].ToString();
+            Assert.Equal($"{endpoint.Host}:{endpoint.Port}", receiver);
+        }
+    }
+
+    [Fact]
+    public void Should_alarm_on_load_balancer_5xx_and_on_events_waiting_too_long_as_the_collector_exports_it()
+    {
+        var alarms = app.ServicesJson.Resources("AWS::CloudWatch::Alarm").ToList();
+        Assert.Contains(alarms, a => a.Properties["Metrics"]!.ToJsonString().Contains("HTTPCode_Target_5XX_Count", StringComparison.Ordinal)
+            && a.Properties["Metrics"]!.ToJsonString().Contains("HTTPCode_ELB_5XX_Count", StringComparison.Ordinal));
+
+        var age = Assert.Single(alarms, a => (string?)a.Properties["Namespace"] == TelemetryCollector.MetricNamespace).Properties;
+        var metric = (string)age["MetricName"]!;
+        var processor = app.ServicesJson.Container("processor");
+        Assert.Equal((string)processor.Variables[HostKeys.ServiceName]!, (string)age["Dimensions"]![0]!["Value"]!);
+        // The metric exists only if the collector turns it into one.
+        var collector = app.ServicesJson.Beside(processor, "otel-collector");
+        var declarations = (YamlSequenceNode)CollectorConfiguration(collector)["exporters"]["awsemf"]["metric_declarations"];
+        var selectors = declarations.Children.SelectMany(d => ((YamlSequenceNode)d["metric_name_selectors"]).Children.Select(s => s.ToString()));
+        Assert.Contains(selectors, s => System.Text.RegularExpressions.Regex.IsMatch(metric, s));
+    }
+
+    static YamlNode CollectorConfiguration(TaskContainer collector)
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(CloudFormationTemplate.Render(collector.Variables["AOT_CONFIG_CONTENT"])));
+        return yaml.Documents[0].RootNode;
+    }
+
+    IEnumerable<JsonObject> Statements(string roleId) =>
+        app.ServicesJson.Resources("AWS::IAM::Policy")
+            .Where(p => p.Properties["Roles"]!.AsArray().Any(r => (string?)r!["Ref"] == roleId))
+            .SelectMany(p => p.Properties["PolicyDocument"]!["Statement"]!.AsArray().Select(s => s!.AsObject()));
+
+    static IEnumerable<string> Actions(JsonObject statement) =>
+        statement["Action"] is JsonArray many ? many.Select(a => (string)a!) : [(string)statement["Action"]!];
+
+    static IEnumerable<JsonNode?> Resources(JsonObject statement) =>
+        statement["Resource"] is JsonArray many ? many : new[] { statement["Resource"] };
+
+    /// <summary>The secret an ECS secret's ValueFrom names, without the JSON field it may select.</summary>
+    static string SecretOf(JsonNode? valueFrom)
+    {
+        var rendered = CloudFormationTemplate.Render(valueFrom);
+        var end = rendered.IndexOf('»', StringComparison.Ordinal);
+        return end < 0 ? rendered : rendered[..(end + 1)];
+    }
+
+    (List<string> Actions, List<string> Resources) DynamoStatements(TaskContainer container)
+    {
+        var role = (string)container.TaskDefinition["TaskRoleArn"]!["Fn::GetAtt"]![0]!;
+        var statements = Statements(role).Where(s => Actions(s).Any(a => a.StartsWith("dynamodb:", StringComparison.Ordinal))).ToList();
+        var actions = statements.SelectMany(Actions).Distinct().Order(StringComparer.Ordinal).ToList();
+        // A table without indexes is granted its index ARNs as AWS::NoValue, which CloudFormation drops.
+        var resources = statements.SelectMany(Resources).Select(CloudFormationTemplate.Render).Where(r => r != "«Ref AWS::NoValue»").Distinct().ToList();
+        return (actions, resources);
+    }
+}
