@@ -97,6 +97,9 @@ public sealed class BenchmarkRun(BenchOptions options)
             var burst = await BurstAsync(virtualHost, database, requests, apiClient, baselineClient, ct);
             await DrainQueueAsync(virtualHost, ct);
             await database.RemoveTriggerAsync(ct);
+            // The queue is empty and the Processor idle: every slot is free, as for an event at the limit.
+            var slots = await SlotCost.MeasureAsync(database.ConnectionString, BenchOptions.ConcurrencyLimit, options.Quick ? 200 : 2_000, ct);
+            Console.WriteLine($"   slot: take + give back p50 {slots.SlotP50Us:0} µs (p99 {slots.SlotP99Us:0}), a connection opened and closed alone p50 {slots.ConnectionP50Us:0} µs (p99 {slots.ConnectionP99Us:0})");
             var batches = await BatchesAsync(requests, apiClient, ct);
 
             return new Results
@@ -104,6 +107,7 @@ public sealed class BenchmarkRun(BenchOptions options)
                 Ingest = ingest,
                 Batches = batches,
                 Burst = burst,
+                Slots = slots,
                 Watched = [.. _stats.WatchedNames],
                 WithoutPeakMemory = [.. _stats.WatchedNames.Where(n => !_stats.HasPeakMemory(n))],
             };
@@ -333,6 +337,7 @@ public sealed record Results
     public required IngestResult Ingest { get; init; }
     public required PhaseResult Batches { get; init; }
     public required BurstResult Burst { get; init; }
+    public SlotCost? Slots { get; init; }
     public required string[] Watched { get; init; }
     public required string[] WithoutPeakMemory { get; init; }
 }

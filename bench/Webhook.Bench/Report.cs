@@ -195,6 +195,23 @@ public sealed class Report(BenchOptions options, Results results)
         Line();
         if (d.BacklogLeft <= 0)
             Line("The backlog ran out during the window, so the rate above understates the Processor's.");
+        if (results.Slots is { } slots)
+        {
+            var perEvent = d.EventsPerSecond > 0 ? BenchOptions.ConcurrencyLimit * 1_000_000 / d.EventsPerSecond : 0;
+            Line($"**What the slot costs an event.** The limit is held in PostgreSQL by slots (session advisory locks, " +
+                 $"`DatabaseSlots`): an event takes one before either store and gives it back after both. The Processor's own " +
+                 $"class, taken and given back {slots.Samples:N0} times one after another on this database with every slot free, " +
+                 $"beside a connection opened from the pool and closed, which an event pays anyway:");
+            Line();
+            Line("| | p50 | p99 |");
+            Line("|---|---:|---:|");
+            Line($"| slot taken and given back (connection included) | {slots.SlotP50Us:0} µs | {slots.SlotP99Us:0} µs |");
+            Line($"| connection opened and closed alone | {slots.ConnectionP50Us:0} µs | {slots.ConnectionP99Us:0} µs |");
+            Line();
+            Line($"The slot adds {slots.AddedP50Us:0} µs (p50) to an event: " +
+                 (perEvent > 0 ? $"{slots.AddedP50Us / perEvent:0.0%} of the {perEvent / 1000:0.0} ms an event held its place at the limit in the drain above." : "no drain to compare with."));
+            Line();
+        }
         CpuTable("CPU seconds during the drain", ["drain"], _ => d.Cpu, _ => d.Seconds);
     }
 
