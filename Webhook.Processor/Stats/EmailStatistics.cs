@@ -83,39 +83,31 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
     Put EventItem(EmailEventReceived message) => new()
     {
         TableName = tables.Events,
-        Item = new Dictionary<string, AttributeValue>
-        {
-            ["EventId"] = new() { S = message.EventId.ToString() },
-            ["EmailId"] = new() { S = message.EmailId },
-            ["EventType"] = new() { S = message.EventType },
-            ["OccurredAt"] = new() { S = StatsTables.FormatTime(message.OccurredAt) },
-            ["ReceivedAt"] = new() { S = StatsTables.FormatTime(message.ReceivedAt) },
-            ["Provider"] = new() { S = message.Provider },
-        },
+        Item = StatsTables.EventItem(message.EventId, message.EmailId, message.EventType, message.OccurredAt, message.ReceivedAt, message.Provider),
         ConditionExpression = "attribute_not_exists(EventId)",
     };
 
     Update DayUpdate(EmailEventReceived message) => new()
     {
         TableName = tables.Counters,
-        Key = Key(StatsTables.DayKey(message.OccurredAt), StatsTables.TypeKey(message.EventType)),
+        Key = StatsTables.Key(StatsTables.DayKey(message.OccurredAt), StatsTables.DayTypeKey(message.OccurredAt, message.EventType)),
         UpdateExpression = "ADD #count :one",
-        ExpressionAttributeNames = new Dictionary<string, string> { ["#count"] = "Count" },
+        ExpressionAttributeNames = new Dictionary<string, string> { ["#count"] = StatsTables.CounterAttributes.Count },
         ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":one"] = new() { N = "1" } },
     };
 
     async Task<Update> BuildEmailUpdateAsync(EmailEventReceived message, CancellationToken ct)
     {
-        var names = new Dictionary<string, string> { ["#events"] = "Events" };
-        var values = new Dictionary<string, AttributeValue> { [":one"] = new() { N = "1" } };
-        var add = "ADD #events :one";
-        var counter = message.EventType switch
+        // TopShard places the email in the indexes that rank the emails by each counter (the top lists).
+        var names = new Dictionary<string, string> { ["#events"] = "Events", ["#shard"] = StatsTables.CounterAttributes.TopShard };
+        var values = new Dictionary<string, AttributeValue>
         {
-            EmailEventTypes.Opened => "Opens",
-            EmailEventTypes.Clicked => "Clicks",
-            EmailEventTypes.Spam => "SpamReports",
-            _ => null,
+            [":one"] = new() { N = "1" },
+            [":shard"] = new() { S = StatsTables.TopShardOf(message.EmailId) },
         };
+        var set = "SET #shard = :shard";
+        var add = "ADD #events :one";
+        var counter = StatsTables.CounterOf(message.EventType);
         if (counter is not null)
         {
             names["#counter"] = counter;
@@ -125,8 +117,8 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         var update = new Update
         {
             TableName = tables.Counters,
-            Key = Key(StatsTables.EmailKey(message.EmailId), StatsTables.TotalsSortKey),
-            UpdateExpression = add,
+            Key = StatsTables.Key(StatsTables.EmailKey(message.EmailId), StatsTables.TotalsSortKey),
+            UpdateExpression = $"{set} {add}",
             ExpressionAttributeNames = names,
             ExpressionAttributeValues = values,
         };
@@ -152,7 +144,7 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         names["#last"] = "LastOpenedAt";
         values[":first"] = new() { S = newFirst };
         values[":last"] = new() { S = newLast };
-        update.UpdateExpression = $"SET #first = :first, #last = :last {add}";
+        update.UpdateExpression = $"{set}, #first = :first, #last = :last {add}";
         if (first is null)
         {
             update.ConditionExpression = "attribute_not_exists(#first)";
@@ -165,12 +157,6 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         }
         return update;
     }
-
-    static Dictionary<string, AttributeValue> Key(string pk, string sk) => new()
-    {
-        ["Pk"] = new() { S = pk },
-        ["Sk"] = new() { S = sk },
-    };
 }
 
 /// <summary>DynamoDB refused this event's data for good (a key too long, an item too large): retrying cannot help.</summary>
