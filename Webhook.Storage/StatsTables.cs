@@ -14,7 +14,9 @@ namespace Webhook.Storage;
 /// <item><c>{prefix}email-events</c>: every event once, key <c>EventId</c>; index <c>ByEmail</c> (EmailId, OccurredAt):
 /// an email's events in time order; index <c>ByDay</c> (Day, OccurredAt): the events of a day in time order (export).</item>
 /// <item><c>{prefix}email-stats</c>: counters, key (<c>Pk</c>, <c>Sk</c>): per email <c>EMAIL#{emailId}</c> / <c>TOTALS</c>
-/// with Events, Opens, Clicks, SpamReports, FirstOpenedAt, LastOpenedAt and TopShard; per day and type
+/// with Events, Opens, Clicks, SpamReports, FirstOpenedAt, LastOpenedAt and TopShard, and beside them the email's
+/// events per type and day, <c>EMAIL#{emailId}</c> / <c>BYDAY#{eventType}#{yyyy-MM-dd}</c> with Count (an email's count
+/// in a range of days is one query of at most that many items); per day and type
 /// <c>DAYS#{yyyy}</c> / <c>{yyyy-MM-dd}#{eventType}</c> with Count, one partition per year so that a range of days
 /// is one query per year it touches; indexes <c>ByOpens</c>, <c>ByClicks</c>, <c>BySpam</c> (TopShard, the counter):
 /// the emails in descending order of a counter, spread over <see cref="TopShards"/> partitions so that no one
@@ -70,6 +72,11 @@ public sealed class StatsTables(StatsOptions options)
     public string Counters { get; } = options.TablePrefix + "email-stats";
 
     public static string EmailKey(string emailId) => $"EMAIL#{emailId}";
+
+    /// <summary>The sort key of an email's count of one event type on one day, under <see cref="EmailKey"/>.</summary>
+    public static string EmailDayKey(string eventType, DateTimeOffset at) => EmailDayKey(eventType, FormatDay(at));
+
+    public static string EmailDayKey(string eventType, string day) => $"BYDAY#{eventType}#{day}";
 
     /// <summary>The partition of a day's counters: its year.</summary>
     public static string DayKey(DateTimeOffset at) => YearKey(at.UtcDateTime.Year);

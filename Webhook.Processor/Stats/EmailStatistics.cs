@@ -13,7 +13,8 @@ public interface IEmailStatistics
 }
 
 /// <summary>
-/// One DynamoDB transaction per event: the event's own item, written only if absent, and the counters it moves.
+/// One DynamoDB transaction per event: the event's own item, written only if absent, and the counters it moves (the
+/// email's totals, the day's count of its type, the email's count of its type that day).
 /// An event delivered twice fails its condition, which cancels the whole transaction, so it is counted once.
 /// First and last open need the current values (events arrive out of order): those are read first and the
 /// transaction is conditional on them being unchanged, retried when another event for the email got in between.
@@ -60,6 +61,7 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
                     new TransactWriteItem { Put = EventItem(message) },
                     new TransactWriteItem { Update = emailUpdate },
                     new TransactWriteItem { Update = DayUpdate(message) },
+                    new TransactWriteItem { Update = EmailDayUpdate(message) },
                 ],
             };
 
@@ -91,6 +93,16 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
     {
         TableName = tables.Counters,
         Key = StatsTables.Key(StatsTables.DayKey(message.OccurredAt), StatsTables.DayTypeKey(message.OccurredAt, message.EventType)),
+        UpdateExpression = "ADD #count :one",
+        ExpressionAttributeNames = new Dictionary<string, string> { ["#count"] = StatsTables.CounterAttributes.Count },
+        ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":one"] = new() { N = "1" } },
+    };
+
+    /// <summary>The email's count of this type on this day: what a top list over a range of days counts an email by.</summary>
+    Update EmailDayUpdate(EmailEventReceived message) => new()
+    {
+        TableName = tables.Counters,
+        Key = StatsTables.Key(StatsTables.EmailKey(message.EmailId), StatsTables.EmailDayKey(message.EventType, message.OccurredAt)),
         UpdateExpression = "ADD #count :one",
         ExpressionAttributeNames = new Dictionary<string, string> { ["#count"] = StatsTables.CounterAttributes.Count },
         ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":one"] = new() { N = "1" } },
