@@ -6,9 +6,9 @@ using Webhook.Messaging;
 namespace Webhook.Testing;
 
 /// <summary>
-/// The whole system on the run's real servers: Webhook.Api and Webhook.Processor replicas as separate processes, with
-/// a database, statistics tables and a RabbitMQ virtual host of their own, so that systems running side by side never
-/// meet. The first Processor migrates the database and creates the tables.
+/// The whole system on the run's real servers: Webhook.Api and Webhook.Processor replicas as separate processes (and,
+/// when asked, Webhook.Console), with a database, statistics tables and a RabbitMQ virtual host of their own, so that
+/// systems running side by side never meet. The first Processor migrates the database and creates the tables.
 /// </summary>
 public sealed class RunningSystem : IAsyncDisposable
 {
@@ -39,6 +39,9 @@ public sealed class RunningSystem : IAsyncDisposable
 
     public HostProcess Api { get; }
 
+    /// <summary>The people's console, when the system was started with one.</summary>
+    public HostProcess? Console { get; private set; }
+
     public List<HostProcess> Processors { get; } = [];
 
     public HostProcess Processor => Processors[0];
@@ -57,9 +60,10 @@ public sealed class RunningSystem : IAsyncDisposable
 
     /// <summary>
     /// Creates the stores, starts <paramref name="processors"/> Processor replicas (at least one: it migrates the
-    /// database), then the API. <paramref name="settings"/> are added to every host's settings.
+    /// database), then the API, then the console if <paramref name="console"/>. <paramref name="settings"/> are added to
+    /// every host's settings.
     /// </summary>
-    public static async Task<RunningSystem> StartAsync(int processors = 1, IDictionary<string, string>? settings = null)
+    public static async Task<RunningSystem> StartAsync(int processors = 1, IDictionary<string, string>? settings = null, bool console = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(processors, 1);
         var servers = await LocalServers.EnsureTestServersAsync();
@@ -78,6 +82,11 @@ public sealed class RunningSystem : IAsyncDisposable
         for (var i = 0; i < processors; i++)
             await system.AddProcessorAsync();
         await system.Api.StartAsync();
+        if (console)
+        {
+            system.Console = new HostProcess("Webhook.Console", environment);
+            await system.Console.StartAsync();
+        }
         return system;
     }
 
@@ -108,6 +117,8 @@ public sealed class RunningSystem : IAsyncDisposable
     {
         Client.Dispose();
         await Api.DisposeAsync();
+        if (Console is not null)
+            await Console.DisposeAsync();
         foreach (var processor in Processors)
             await processor.DisposeAsync();
         await Broker.DisposeAsync();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops what up.sh started: the API and the Processor (SIGTERM, so in-flight events finish), then the servers.
+# Stops what up.sh started: the console, the API and the Processor (SIGTERM, so in-flight work finishes), then the servers.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -7,7 +7,7 @@ root=$(cd "$here/../.." && pwd)
 export WEBHOOK_PROFILE=${WEBHOOK_PROFILE:-dev}
 apps=$(realpath -m "${WEBHOOK_STATE_DIR:-$root/.state/$WEBHOOK_PROFILE}")/apps
 
-for project in Webhook.Api Webhook.Processor; do
+for project in Webhook.Console Webhook.Api Webhook.Processor; do
   pid_file=$apps/$project.pid
   [ -f "$pid_file" ] || continue
   pid=$(cat "$pid_file")

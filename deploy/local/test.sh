@@ -3,7 +3,9 @@
 #
 #   fast     Webhook.Tests                unit and harness tests: no server, no process
 #   servers  Webhook.Tests.Servers        the Processor's stores against real PostgreSQL and DynamoDB Local
-#   system   Webhook.Tests.System         both hosts as processes on the real servers, and the operators' scripts
+#   system   Webhook.Tests.System         both hosts as processes on the real servers, and servers.sh
+#   console  Webhook.Tests.Console        the console as a process beside them: its JSON API, the dead-letter tools and
+#                                         deploy/dlq.sh, and its pages in Debian's Chromium (installed here if missing)
 #   faults   Webhook.Tests.Faults         servers stopped and processes killed under a stream of events
 #   bench    bench/Webhook.Bench.Tests    the benchmark tool's short form, on its own servers (profile "bench")
 #
@@ -25,23 +27,41 @@ declare -A projects=(
   [fast]=Webhook.Tests
   [servers]=Webhook.Tests.Servers
   [system]=Webhook.Tests.System
+  [console]=Webhook.Tests.Console
   [faults]=Webhook.Tests.Faults
   [bench]=bench/Webhook.Bench.Tests
 )
-tiers=${TIERS:-fast servers system faults bench}
+tiers=${TIERS:-fast servers system console faults bench}
 [ "${SKIP_FAULTS:-0}" = 1 ] && tiers=${tiers//faults/}
 for tier in $tiers; do
-  [ -n "${projects[$tier]:-}" ] || { echo "test.sh: unknown tier '$tier' (fast, servers, system, faults, bench)"; echo "0 passed, 1 failed"; exit 2; }
+  [ -n "${projects[$tier]:-}" ] || { echo "test.sh: unknown tier '$tier' (fast, servers, system, console, faults, bench)"; echo "0 passed, 1 failed"; exit 2; }
 done
 
 # The servers start while the solution builds; only the tiers after the fast one need them.
 needs_servers=0
-for tier in $tiers; do case $tier in servers|system|faults) needs_servers=1 ;; esac; done
+for tier in $tiers; do case $tier in servers|system|console|faults) needs_servers=1 ;; esac; done
 servers_pid=
 if [ $needs_servers = 1 ]; then
   echo "Starting the test servers (log: $results/servers.log)…"
   "$here/servers.sh" start >"$results/servers.log" 2>&1 &
   servers_pid=$!
+fi
+
+# The console's browser tests drive Debian's Chromium, installed like the servers (never a browser Playwright downloads).
+# Playwright 1.64 expects Chromium 156: the version is in the tests' output.
+chromium=${CHROMIUM_PATH:-/usr/lib/chromium/chromium}
+browser_pid=
+install_chromium() {
+  [ -x "$chromium" ] && return 0
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-cache show chromium >/dev/null 2>&1; then apt-get update >>"$results/chromium.log" 2>&1 || return 1; fi
+  apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 chromium fonts-dejavu-core >>"$results/chromium.log" 2>&1 \
+    || { apt-get update >>"$results/chromium.log" 2>&1 && apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 chromium fonts-dejavu-core >>"$results/chromium.log" 2>&1; }
+}
+if [[ " $tiers " == *" console "* ]] && [ ! -x "$chromium" ]; then
+  echo "Installing Chromium for the console's browser tests (log: $results/chromium.log)…"
+  install_chromium &
+  browser_pid=$!
 fi
 
 echo "Building (Release)…"
@@ -55,12 +75,23 @@ if [ -n "$servers_pid" ]; then
   cat "$results/servers.log"
 fi
 
+browser=0
+if [ -n "$browser_pid" ]; then
+  wait "$browser_pid"
+  browser=$?
+fi
+
 status=0
 extra_failures=0
 for tier in $tiers; do
   if [ $build -ne 0 ]; then break; fi
   if [ "$tier" != fast ] && [ "$tier" != bench ] && [ $servers -ne 0 ]; then
     echo "=== $tier: not run, the servers did not start"
+    extra_failures=$((extra_failures + 1)); status=1
+    continue
+  fi
+  if [ "$tier" = console ] && [ $browser -ne 0 ]; then
+    echo "=== console: not run, Chromium could not be installed (see $results/chromium.log)"
     extra_failures=$((extra_failures + 1)); status=1
     continue
   fi

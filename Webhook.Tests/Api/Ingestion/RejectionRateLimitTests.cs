@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Webhook.ServiceDefaults;
 using Webhook.Api.Ingestion;
 using Webhook.Testing;
 using Webhook.Tests.Fixtures;
