@@ -159,8 +159,10 @@ public sealed class StatisticsReader(IAmazonDynamoDB dynamo, StatsTables tables,
         var walked = 0;
         while (true)
         {
+            // The first batch is the list's length: a range whose events are mostly recent needs no more, and each email
+            // counted is a query. Later batches, for a walk that goes on, take more at once.
             var batch = new List<EmailCount>();
-            while (batch.Count < ExactCountsAtOnce && await ranked.NextAsync() is { } next)
+            while (batch.Count < (walked == 0 ? limit : ExactCountsAtOnce) && await ranked.NextAsync() is { } next)
                 batch.Add(next);
             if (batch.Count == 0)
                 break;
