@@ -17,8 +17,6 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapWebhookEndpoints();
-app.MapDeadLetterEndpoints();
-app.MapSetAsideEndpoints();
 
 app.Run();
 

@@ -25,8 +25,9 @@ public static class BrokerTransport
     }
 
     /// <summary>
-    /// The operators' queues on this transport: the dead letters (<see cref="IDeadLetters"/>) and the events set aside
-    /// by the intake (<see cref="ISetAsideEvents"/>), over one shared connection.
+    /// The operators' queues on this transport: the dead letters (<see cref="IDeadLetters"/>), the events set aside
+    /// by the intake (<see cref="ISetAsideEvents"/>) and the main queue's counts (<see cref="IEventBacklog"/>), over one
+    /// shared connection.
     /// </summary>
     public static IServiceCollection AddOperatorQueues(this IServiceCollection services)
     {
@@ -35,6 +36,7 @@ public static class BrokerTransport
         services.TryAddSingleton<OperatorConnection>();
         services.AddSingleton<IDeadLetters, RabbitMqDeadLetters>();
         services.AddSingleton<ISetAsideEvents, RabbitMqSetAsideEvents>();
+        services.AddSingleton<IEventBacklog, RabbitMqEventBacklog>();
         return services;
     }
 

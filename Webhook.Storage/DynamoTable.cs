@@ -11,7 +11,10 @@ public sealed record DynamoTable(CreateTableRequest Definition, string? TimeToLi
 {
     public string Name => Definition.TableName;
 
-    /// <summary>Creates the tables that do not exist, waits until they are active, and turns their time to live on.</summary>
+    /// <summary>
+    /// Creates the tables that do not exist, adds the global secondary indexes an existing table lacks (a table made by
+    /// an earlier version), waits until they are active, and turns their time to live on.
+    /// </summary>
     public static async Task EnsureCreatedAsync(IAmazonDynamoDB dynamo, IEnumerable<DynamoTable> tables, CancellationToken ct)
     {
         foreach (var table in tables)
@@ -25,8 +28,28 @@ public sealed record DynamoTable(CreateTableRequest Definition, string? TimeToLi
                 // Exists already (or another replica is creating it).
             }
 
-            while ((await dynamo.DescribeTableAsync(table.Name, ct)).Table.TableStatus != TableStatus.ACTIVE)
-                await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+            var described = await WaitUntilActiveAsync(dynamo, table.Name, ct);
+            // One index at a time: DynamoDB builds each before it takes the next.
+            foreach (var index in table.Definition.GlobalSecondaryIndexes ?? [])
+            {
+                if (described.GlobalSecondaryIndexes?.Any(i => i.IndexName == index.IndexName) == true)
+                    continue;
+                var keys = index.KeySchema.Select(k => k.AttributeName).ToHashSet();
+                await dynamo.UpdateTableAsync(new UpdateTableRequest
+                {
+                    TableName = table.Name,
+                    AttributeDefinitions = table.Definition.AttributeDefinitions.Where(a => keys.Contains(a.AttributeName)
+                        || table.Definition.KeySchema.Any(k => k.AttributeName == a.AttributeName)).ToList(),
+                    GlobalSecondaryIndexUpdates =
+                    [
+                        new GlobalSecondaryIndexUpdate
+                        {
+                            Create = new CreateGlobalSecondaryIndexAction { IndexName = index.IndexName, KeySchema = index.KeySchema, Projection = index.Projection },
+                        },
+                    ],
+                }, ct);
+                described = await WaitUntilActiveAsync(dynamo, table.Name, ct);
+            }
 
             if (table.TimeToLiveAttribute is { } attribute)
             {
@@ -40,6 +63,17 @@ public sealed record DynamoTable(CreateTableRequest Definition, string? TimeToLi
                     }, ct);
                 }
             }
+        }
+    }
+
+    static async Task<TableDescription> WaitUntilActiveAsync(IAmazonDynamoDB dynamo, string name, CancellationToken ct)
+    {
+        while (true)
+        {
+            var table = (await dynamo.DescribeTableAsync(name, ct)).Table;
+            if (table.TableStatus == TableStatus.ACTIVE && (table.GlobalSecondaryIndexes ?? []).All(i => i.IndexStatus == IndexStatus.ACTIVE))
+                return table;
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
         }
     }
 }

@@ -62,7 +62,7 @@ public sealed class IsolatedTables : IAsyncDisposable
         {
             TableName = Tables.Counters,
             ConsistentRead = true,
-            Key = new() { ["Pk"] = new() { S = StatsTables.EmailKey(emailId) }, ["Sk"] = new() { S = StatsTables.TotalsSortKey } },
+            Key = StatsTables.Key(StatsTables.EmailKey(emailId), StatsTables.TotalsSortKey),
         });
         return response.Item is { Count: > 0 } item ? item : null;
     }
@@ -101,7 +101,7 @@ public sealed class IsolatedTables : IAsyncDisposable
         {
             TableName = Tables.Counters,
             ConsistentRead = true,
-            Key = new() { ["Pk"] = new() { S = StatsTables.DayKey(day) }, ["Sk"] = new() { S = StatsTables.TypeKey(eventType) } },
+            Key = StatsTables.Key(StatsTables.DayKey(day), StatsTables.DayTypeKey(day, eventType)),
         });
         return response.Item?.GetValueOrDefault("Count")?.N is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 0;
     }

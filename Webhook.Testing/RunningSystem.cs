@@ -6,9 +6,9 @@ using Webhook.Messaging;
 namespace Webhook.Testing;
 
 /// <summary>
-/// The whole system on the run's real servers: Webhook.Api and Webhook.Processor replicas as separate processes, with
-/// a database, statistics tables and a RabbitMQ virtual host of their own, so that systems running side by side never
-/// meet. The first Processor migrates the database and creates the tables.
+/// The whole system on the run's real servers: Webhook.Api and Webhook.Processor replicas as separate processes (and,
+/// when asked, Webhook.Console), with a database, statistics tables and a RabbitMQ virtual host of their own, so that
+/// systems running side by side never meet. The first Processor migrates the database and creates the tables.
 /// </summary>
 public sealed class RunningSystem : IAsyncDisposable
 {
@@ -59,6 +59,9 @@ public sealed class RunningSystem : IAsyncDisposable
     /// <summary>Every API replica: one, or on a cluster profile one per backend of the balancer.</summary>
     public List<HostProcess> Apis { get; } = [];
 
+    /// <summary>The people's console, when the system was started with one.</summary>
+    public HostProcess? Console { get; private set; }
+
     public List<HostProcess> Processors { get; } = [];
 
     public HostProcess Processor => Processors[0];
@@ -77,11 +80,12 @@ public sealed class RunningSystem : IAsyncDisposable
 
     /// <summary>
     /// Creates the stores, starts <paramref name="processors"/> Processor replicas (at least one: it migrates the
-    /// database), then the API. <paramref name="settings"/> are added to every host's settings.
+    /// database), then the API, then the console if <paramref name="console"/>. <paramref name="settings"/> are added to
+    /// every host's settings.
     /// </summary>
     public static async Task<RunningSystem> StartAsync(int processors = 1, IDictionary<string, string>? settings = null,
-        IReadOnlyDictionary<string, int>? policy = null) =>
-        await StartOnAsync(await LocalServers.EnsureTestServersAsync(), processors, settings, policy);
+        IReadOnlyDictionary<string, int>? policy = null, bool console = false) =>
+        await StartOnAsync(await LocalServers.EnsureTestServersAsync(), processors, settings, policy, console);
 
     /// <summary>
     /// The system on the run's clustered servers: three RabbitMQ nodes, and the API replicas behind the load balancer
@@ -92,8 +96,9 @@ public sealed class RunningSystem : IAsyncDisposable
         await StartOnAsync(await LocalServers.EnsureClusterServersAsync(), processors, settings, policy);
 
     /// <param name="policy">Limits of the email queue's broker policy other than servers.sh's (max-length, delivery-limit).</param>
+    /// <param name="console">Whether to run the console beside the API and the Processors.</param>
     public static async Task<RunningSystem> StartOnAsync(LocalServers servers, int processors = 1, IDictionary<string, string>? settings = null,
-        IReadOnlyDictionary<string, int>? policy = null)
+        IReadOnlyDictionary<string, int>? policy = null, bool console = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(processors, 1);
         var database = new IsolatedDatabase(servers);
@@ -113,6 +118,11 @@ public sealed class RunningSystem : IAsyncDisposable
         await Task.WhenAll(system.Apis.Select(api => api.StartAsync()));
         if (servers.Balancer is not null)
             await system.WaitUntilBalancedAsync();
+        if (console)
+        {
+            system.Console = new HostProcess("Webhook.Console", environment, system.LogFile("console"));
+            await system.Console.StartAsync();
+        }
         return system;
     }
 
@@ -162,6 +172,8 @@ public sealed class RunningSystem : IAsyncDisposable
         Client.Dispose();
         foreach (var api in Apis)
             await api.DisposeAsync();
+        if (Console is not null)
+            await Console.DisposeAsync();
         foreach (var processor in Processors)
             await processor.DisposeAsync();
         await Broker.DisposeAsync();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The dead-letter queue, for operators: list, show, replay and purge the events the Processor gave up on, through
-# the API's admin endpoints (/admin/dead-letters). Needs bash and curl only. See docs/operations.md.
+# the console's JSON API (/api/dead-letters, /api/set-aside). Needs bash and curl only. See docs/operations.md.
 #
 #   dlq.sh list [--limit N] [--offset N]
 #   dlq.sh show EVENT_ID
@@ -11,23 +11,22 @@
 #
 #   FILTERS (every one given must match):  --type TYPE  --email EMAIL_ID  --ids ID,ID,...
 #                                          --after TIME  --before TIME   (ISO 8601, the last failure, e.g. 2026-11-26T09:00:00Z)
-#   --json    print the API's JSON instead of text
+#   --json    print the console's JSON instead of text
 #
-# Environment: API_URL (default: the local system's, as deploy/local/up.sh wrote it, else http://127.0.0.1:5080),
-# ADMIN_API_KEY (the API's Admin:ApiKey; for the local system, the one up.sh made is read from
-# .state/<profile>/local-secrets.env).
+# Environment: CONSOLE_URL (default: the local system's console, as deploy/local/up.sh wrote it, else
+# http://127.0.0.1:5082), OPERATOR_KEY (the console's Console:OperatorKey; for the local system, the one up.sh made is
+# read from .state/<profile>/local-secrets.env).
 set -euo pipefail
 
 usage() { sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 die() { printf 'dlq.sh: %s\n' "$*" >&2; exit 1; }
 
 local_state=$(realpath -m "${WEBHOOK_STATE_DIR:-$(dirname "${BASH_SOURCE[0]}")/../.state/${WEBHOOK_PROFILE:-dev}}")
-# The local system's address (up.sh writes it: the balancer's, for the cluster profile) and key, when no other API
-# or key is named.
-api=${API_URL:-$(cat "$local_state/apps/public-url" 2>/dev/null || echo http://127.0.0.1:5080)}
-api=${api%/}
-if [ -z "${ADMIN_API_KEY:-}" ] && [ -z "${API_URL:-}" ] && [ -f "$local_state/local-secrets.env" ]; then
-  ADMIN_API_KEY=$(sed -n 's/^Admin__ApiKey=//p' "$local_state/local-secrets.env")
+# The local system's console (up.sh writes its address) and key, when no other console or key is named.
+console=${CONSOLE_URL:-$(cat "$local_state/apps/console-url" 2>/dev/null || echo http://127.0.0.1:5082)}
+console=${console%/}
+if [ -z "${OPERATOR_KEY:-}" ] && [ -z "${CONSOLE_URL:-}" ] && [ -f "$local_state/local-secrets.env" ]; then
+  OPERATOR_KEY=$(sed -n 's/^Console__OperatorKey=//p' "$local_state/local-secrets.env")
 fi
 
 # Percent-encodes one query value (UTF-8 bytes).
@@ -46,22 +45,22 @@ urlencode() {
 # call METHOD PATH_AND_QUERY: prints the answer; on an HTTP error prints the problem's title and detail and fails.
 # The key goes to curl on its standard input, not on its command line, where other users could read it (ps).
 call() {
-  # Text for answers, ProblemDetails (JSON) for errors, whichever part of the API writes them.
+  # Text for answers, ProblemDetails (JSON) for errors, whichever part of the console writes them.
   local method=$1 path=$2 accept='text/plain, application/problem+json;q=0.5' response status body title detail errors
   command -v curl >/dev/null 2>&1 || die "needs curl (apt-get install curl)"
-  [ -n "${ADMIN_API_KEY:-}" ] || die "set ADMIN_API_KEY to the API's Admin:ApiKey (for the local system, run deploy/local/up.sh first)"
+  [ -n "${OPERATOR_KEY:-}" ] || die "set OPERATOR_KEY to the console's Console:OperatorKey (for the local system, run deploy/local/up.sh first)"
   [ "$json" = 1 ] && accept=application/json
-  response=$(printf 'X-Api-Key: %s\n' "$ADMIN_API_KEY" \
-    | curl -sS --connect-timeout 10 -X "$method" -H @- -H "Accept: $accept" -w '\n%{http_code}' "$api$path") \
-    || die "cannot reach the API at $api"
+  response=$(printf 'X-Api-Key: %s\n' "$OPERATOR_KEY" \
+    | curl -sS --connect-timeout 10 -X "$method" -H @- -H "Accept: $accept" -w '\n%{http_code}' "$console$path") \
+    || die "cannot reach the console at $console"
   status=${response##*$'\n'}
   body=${response%$'\n'*}
   body=${body%$'\n'}
   if [ "$status" -ge 400 ] 2>/dev/null; then
     title=$(sed -n 's/.*"title":"\([^"]*\)".*/\1/p' <<<"$body")
     detail=$(sed -n 's/.*"detail":"\(\([^"\\]\|\\.\)*\)".*/\1/p' <<<"$body")
-    # A 404 with no detail is a route the API does not serve: with no Admin:ApiKey it maps no admin endpoint.
-    [ "$status" = 404 ] && [ -z "$detail" ] && detail="no admin endpoints at $api (is Admin:ApiKey set on the API?)"
+    # A 404 with no detail is a route that is not served there: not the console, or an older one.
+    [ "$status" = 404 ] && [ -z "$detail" ] && detail="no dead-letter endpoints at $console (is CONSOLE_URL the console's address?)"
     # Validation problems: the messages of every field, one after the other.
     errors=$(grep -o '"errors":{.*}' <<<"$body" | grep -o '\["[^]]*"\]' | sed 's/^\["//; s/"\]$//; s/","/ /g' | paste -sd ' ' || true)
     die "HTTP $status${title:+ $title}${detail:+: $detail}${errors:+ $errors}"
@@ -110,15 +109,15 @@ case $command in
   list)
     [ -n "$limit" ] && add limit "$limit"
     [ -n "$offset" ] && add offset "$offset"
-    call GET "/admin/dead-letters${query:+?$query}" ;;
+    call GET "/api/dead-letters${query:+?$query}" ;;
   show)
     [ -n "$id" ] || die "show needs an event id"
     [[ $id =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] || die "$id is not an event id (a UUID)"
-    call GET "/admin/dead-letters/$(urlencode "$id")" ;;
+    call GET "/api/dead-letters/$(urlencode "$id")" ;;
   replay)
     selection
     [ -n "$rate" ] && add rate "$rate"
-    call POST "/admin/dead-letters/replay?$query" ;;
+    call POST "/api/dead-letters/replay?$query" ;;
   purge)
     selection
     if [ "$yes" != 1 ]; then
@@ -127,12 +126,12 @@ case $command in
       read -r answer
       [ "$answer" = purge ] || die "not purged"
     fi
-    call DELETE "/admin/dead-letters?$query" ;;
+    call DELETE "/api/dead-letters?$query" ;;
   set-aside)
     query=''
     [ -n "$limit" ] && add limit "$limit"
     [ -n "$offset" ] && add offset "$offset"
-    call GET "/admin/set-aside${query:+?$query}" ;;
+    call GET "/api/set-aside${query:+?$query}" ;;
   purge-set-aside)
     if [ "$all" = 1 ]; then
       [ -z "$query" ] || die "--all cannot be combined with --ids"
@@ -146,6 +145,6 @@ case $command in
       read -r answer
       [ "$answer" = purge ] || die "not purged"
     fi
-    call DELETE "/admin/set-aside?$query" ;;
+    call DELETE "/api/set-aside?$query" ;;
   *) usage ;;
 esac

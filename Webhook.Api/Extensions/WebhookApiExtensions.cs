@@ -24,12 +24,10 @@ public static class WebhookApiExtensions
         services.AddOptions<StandardWebhookOptions>().BindConfiguration(StandardWebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SendGridWebhookOptions>().BindConfiguration(SendGridWebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MailgunWebhookOptions>().BindConfiguration(MailgunWebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<NetworkOptions>().BindConfiguration(NetworkOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PublishedKeyGuard>();
         services.AddSingleton<IValidateOptions<StandardWebhookOptions>>(sp => sp.GetRequiredService<PublishedKeyGuard>());
         services.AddSingleton<IValidateOptions<MailgunWebhookOptions>>(sp => sp.GetRequiredService<PublishedKeyGuard>());
-        services.AddSingleton<IValidateOptions<AdminOptions>>(sp => sp.GetRequiredService<PublishedKeyGuard>());
 
         // The client's address comes from X-Forwarded-For only when the hop that sent it is a known proxy.
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<NetworkOptions>>((forwarded, network) =>
@@ -54,7 +52,11 @@ public static class WebhookApiExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IngestionMetrics>();
         services.AddServiceTelemetry([IngestionMetrics.MeterName]);
-        services.AddSingleton<RejectionRateLimiter>();
+        services.AddSingleton(sp =>
+        {
+            var budget = sp.GetRequiredService<IOptions<RejectionRateLimitOptions>>().Value;
+            return new RejectionRateLimiter(budget.Permits, budget.Window, sp.GetRequiredService<TimeProvider>());
+        });
         services.AddSingleton(sp => new StandardWebhookVerifier(Keys<StandardWebhookOptions>(sp), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new SendGridWebhookVerifier(Keys<SendGridWebhookOptions>(sp), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new MailgunWebhookVerifier(Keys<MailgunWebhookOptions>(sp), sp.GetRequiredService<TimeProvider>()));
@@ -63,7 +65,6 @@ public static class WebhookApiExtensions
         services.AddSingleton<MailgunEventParser>();
         services.AddScoped<EventPublisher>();
         services.AddScoped<WebhookReceiver>();
-        services.AddOperatorQueues();
 
         // Mailgun's signature does not cover its events: its single-use tokens live in DynamoDB, shared by every
         // replica, so DynamoDB is needed when (and only when) the Mailgun route is served.

@@ -6,6 +6,7 @@ using Webhook.Api.Options;
 using Webhook.Contracts;
 using Webhook.Providers.Parsing;
 using Webhook.Providers.Verification;
+using Webhook.ServiceDefaults;
 using Webhook.Storage;
 
 namespace Webhook.Api.Ingestion;

@@ -17,9 +17,10 @@ public interface IDeadLetters
 
     /// <summary>
     /// Sends the selected dead letters back to the main queue, at most <paramref name="eventsPerSecond"/>, each with
-    /// its history (replays, attempts, first failure) so that one failing again comes back with it.
+    /// its history (replays, attempts, first failure) so that one failing again comes back with it. What it has done so
+    /// far goes to <paramref name="progress"/> after each dead letter examined.
     /// </summary>
-    Task<ReplayResult> ReplayAsync(DeadLetterSelection selection, double eventsPerSecond, CancellationToken cancellationToken);
+    Task<ReplayResult> ReplayAsync(DeadLetterSelection selection, double eventsPerSecond, IProgress<ReplayResult>? progress, CancellationToken cancellationToken);
 
     /// <summary>Deletes the selected dead letters for good.</summary>
     Task<PurgeResult> PurgeAsync(DeadLetterSelection selection, CancellationToken cancellationToken);

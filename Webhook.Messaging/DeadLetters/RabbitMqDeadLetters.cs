@@ -52,7 +52,8 @@ public sealed partial class RabbitMqDeadLetters(
         return null;
     }
 
-    public async Task<ReplayResult> ReplayAsync(DeadLetterSelection selection, double eventsPerSecond, CancellationToken cancellationToken)
+    public async Task<ReplayResult> ReplayAsync(DeadLetterSelection selection, double eventsPerSecond, IProgress<ReplayResult>? progress,
+        CancellationToken cancellationToken)
     {
         var replayId = Guid.NewGuid();
         var target = broker.Value.QueueName;
@@ -69,7 +70,10 @@ public sealed partial class RabbitMqDeadLetters(
                     break; // failed again since this replay began: the rest arrived after it too
                 examined++;
                 if (!selection.Matches(message.Value))
+                {
+                    progress?.Report(new ReplayResult(examined, replayed));
                     continue;
+                }
 
                 await pace.WaitAsync(cancellationToken);
                 var copy = RabbitMqDeadLetterMessage.ForReplay(message.Properties, message.Value, replayId, time.GetUtcNow());
@@ -77,6 +81,7 @@ public sealed partial class RabbitMqDeadLetters(
                 await scan.Channel.BasicPublishAsync("", target, mandatory: true, copy, message.Body, cancellationToken);
                 await scan.RemoveAsync(message);
                 replayed++;
+                progress?.Report(new ReplayResult(examined, replayed));
                 LogReplayed(logger, replayId, message.Value.EventId);
             }
         }

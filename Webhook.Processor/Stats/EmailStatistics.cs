@@ -13,7 +13,8 @@ public interface IEmailStatistics
 }
 
 /// <summary>
-/// One DynamoDB transaction per event: the event's own item, written only if absent, and the counters it moves.
+/// One DynamoDB transaction per event: the event's own item, written only if absent, and the counters it moves (the
+/// email's totals, the day's count of its type, the email's count of its type that day).
 /// An event delivered twice fails its condition, which cancels the whole transaction, so it is counted once.
 /// First and last open need the current values (events arrive out of order): those are read first and the
 /// transaction is conditional on them being unchanged, retried when another event for the email got in between.
@@ -60,6 +61,7 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
                     new TransactWriteItem { Put = EventItem(message) },
                     new TransactWriteItem { Update = emailUpdate },
                     new TransactWriteItem { Update = DayUpdate(message) },
+                    new TransactWriteItem { Update = EmailDayUpdate(message) },
                 ],
             };
 
@@ -83,39 +85,41 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
     Put EventItem(EmailEventReceived message) => new()
     {
         TableName = tables.Events,
-        Item = new Dictionary<string, AttributeValue>
-        {
-            ["EventId"] = new() { S = message.EventId.ToString() },
-            ["EmailId"] = new() { S = message.EmailId },
-            ["EventType"] = new() { S = message.EventType },
-            ["OccurredAt"] = new() { S = StatsTables.FormatTime(message.OccurredAt) },
-            ["ReceivedAt"] = new() { S = StatsTables.FormatTime(message.ReceivedAt) },
-            ["Provider"] = new() { S = message.Provider },
-        },
+        Item = StatsTables.EventItem(message.EventId, message.EmailId, message.EventType, message.OccurredAt, message.ReceivedAt, message.Provider),
         ConditionExpression = "attribute_not_exists(EventId)",
     };
 
     Update DayUpdate(EmailEventReceived message) => new()
     {
         TableName = tables.Counters,
-        Key = Key(StatsTables.DayKey(message.OccurredAt), StatsTables.TypeKey(message.EventType)),
+        Key = StatsTables.Key(StatsTables.DayKey(message.OccurredAt), StatsTables.DayTypeKey(message.OccurredAt, message.EventType)),
         UpdateExpression = "ADD #count :one",
-        ExpressionAttributeNames = new Dictionary<string, string> { ["#count"] = "Count" },
+        ExpressionAttributeNames = new Dictionary<string, string> { ["#count"] = StatsTables.CounterAttributes.Count },
+        ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":one"] = new() { N = "1" } },
+    };
+
+    /// <summary>The email's count of this type on this day: what a top list over a range of days counts an email by.</summary>
+    Update EmailDayUpdate(EmailEventReceived message) => new()
+    {
+        TableName = tables.Counters,
+        Key = StatsTables.Key(StatsTables.EmailKey(message.EmailId), StatsTables.EmailDayKey(message.EventType, message.OccurredAt)),
+        UpdateExpression = "ADD #count :one",
+        ExpressionAttributeNames = new Dictionary<string, string> { ["#count"] = StatsTables.CounterAttributes.Count },
         ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":one"] = new() { N = "1" } },
     };
 
     async Task<Update> BuildEmailUpdateAsync(EmailEventReceived message, CancellationToken ct)
     {
-        var names = new Dictionary<string, string> { ["#events"] = "Events" };
-        var values = new Dictionary<string, AttributeValue> { [":one"] = new() { N = "1" } };
-        var add = "ADD #events :one";
-        var counter = message.EventType switch
+        // TopShard places the email in the indexes that rank the emails by each counter (the top lists).
+        var names = new Dictionary<string, string> { ["#events"] = "Events", ["#shard"] = StatsTables.CounterAttributes.TopShard };
+        var values = new Dictionary<string, AttributeValue>
         {
-            EmailEventTypes.Opened => "Opens",
-            EmailEventTypes.Clicked => "Clicks",
-            EmailEventTypes.Spam => "SpamReports",
-            _ => null,
+            [":one"] = new() { N = "1" },
+            [":shard"] = new() { S = StatsTables.TopShardOf(message.EmailId) },
         };
+        var set = "SET #shard = :shard";
+        var add = "ADD #events :one";
+        var counter = StatsTables.CounterOf(message.EventType);
         if (counter is not null)
         {
             names["#counter"] = counter;
@@ -125,8 +129,8 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         var update = new Update
         {
             TableName = tables.Counters,
-            Key = Key(StatsTables.EmailKey(message.EmailId), StatsTables.TotalsSortKey),
-            UpdateExpression = add,
+            Key = StatsTables.Key(StatsTables.EmailKey(message.EmailId), StatsTables.TotalsSortKey),
+            UpdateExpression = $"{set} {add}",
             ExpressionAttributeNames = names,
             ExpressionAttributeValues = values,
         };
@@ -152,7 +156,7 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         names["#last"] = "LastOpenedAt";
         values[":first"] = new() { S = newFirst };
         values[":last"] = new() { S = newLast };
-        update.UpdateExpression = $"SET #first = :first, #last = :last {add}";
+        update.UpdateExpression = $"{set}, #first = :first, #last = :last {add}";
         if (first is null)
         {
             update.ConditionExpression = "attribute_not_exists(#first)";
@@ -165,12 +169,6 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         }
         return update;
     }
-
-    static Dictionary<string, AttributeValue> Key(string pk, string sk) => new()
-    {
-        ["Pk"] = new() { S = pk },
-        ["Sk"] = new() { S = sk },
-    };
 }
 
 /// <summary>DynamoDB refused this event's data for good (a key too long, an item too large): retrying cannot help.</summary>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Writes deploy/compose/.env, the secrets of this Docker host's system: the broker's and the database's passwords,
-# the Standard Webhooks secret and the admin key, each made here with openssl. Keeps an existing .env (delete it to
+# and the Standard Webhooks secret, each made here with openssl. Keeps an existing .env (delete it to
 # get new ones; the volumes keep the old passwords, so remove them too: docker compose down -v).
 # Provider keys, when you have them, go in the same file: SENDGRID_VERIFICATION_KEY, MAILGUN_SIGNING_KEY.
 set -euo pipefail
@@ -13,6 +13,5 @@ umask 077
   echo "RABBITMQ_PASSWORD=$(openssl rand -hex 24)"
   echo "POSTGRES_PASSWORD=$(openssl rand -hex 24)"
   echo "WEBHOOK_EMAIL_SECRET=whsec_$(openssl rand -base64 32)"
-  echo "ADMIN_API_KEY=$(openssl rand -hex 24)"
 } >.env
 echo "make-env.sh: wrote $(pwd)/.env"

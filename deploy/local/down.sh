@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stops what up.sh started: the API replicas and the Processors (SIGTERM, so in-flight events finish), then the
-# servers. WEBHOOK_PROFILE=cluster for the clustered system.
+# Stops what up.sh started: the console, the API replicas and the Processors (SIGTERM, so in-flight work finishes),
+# then the servers. WEBHOOK_PROFILE=cluster for the clustered system.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -8,8 +8,8 @@ root=$(cd "$here/../.." && pwd)
 export WEBHOOK_PROFILE=${WEBHOOK_PROFILE:-dev}
 apps=$(realpath -m "${WEBHOOK_STATE_DIR:-$root/.state/$WEBHOOK_PROFILE}")/apps
 
-# The APIs first (no new events), then the Processors; every replica up.sh started (Webhook.Api-1.pid...).
-for pid_file in "$apps"/Webhook.Api*.pid "$apps"/Webhook.Processor*.pid; do
+# The console and the APIs first (no new events), then the Processors; every replica up.sh started (Webhook.Api-1.pid...).
+for pid_file in "$apps"/Webhook.Console*.pid "$apps"/Webhook.Api*.pid "$apps"/Webhook.Processor*.pid; do
   [ -f "$pid_file" ] || continue
   instance=$(basename "$pid_file" .pid)
   project=${instance%%-*}

@@ -4,7 +4,9 @@
 #   fast     Webhook.Tests                unit and harness tests: no server, no process
 #   aws      deploy/aws/test/Webhook.Aws.Tests   the CDK app synthesized and asserted, checked against the hosts; no server
 #   servers  Webhook.Tests.Servers        the Processor's stores against real PostgreSQL and DynamoDB Local
-#   system   Webhook.Tests.System         both hosts as processes on the real servers, and the operators' scripts
+#   system   Webhook.Tests.System         both hosts as processes on the real servers, and servers.sh
+#   console  Webhook.Tests.Console        the console as a process beside them: its JSON API, the dead-letter tools and
+#                                         deploy/dlq.sh, and its pages in Debian's Chromium (installed here if missing)
 #   faults   Webhook.Tests.Faults         servers stopped and processes killed under a stream of events
 #   cluster  Webhook.Tests.Cluster        the same on a three-node RabbitMQ cluster, two APIs behind HAProxy, two Processors
 #   bench    bench/Webhook.Bench.Tests    the benchmark tool's short form, on its own servers (profile "bench")
@@ -29,11 +31,12 @@ declare -A projects=(
   [aws]=deploy/aws/test/Webhook.Aws.Tests
   [servers]=Webhook.Tests.Servers
   [system]=Webhook.Tests.System
+  [console]=Webhook.Tests.Console
   [faults]=Webhook.Tests.Faults
   [cluster]=Webhook.Tests.Cluster
   [bench]=bench/Webhook.Bench.Tests
 )
-tiers=${TIERS:-fast aws servers system faults cluster bench}
+tiers=${TIERS:-fast aws servers system console faults cluster bench}
 [ "${SKIP_FAULTS:-0}" = 1 ] && tiers=${tiers//faults/} && tiers=${tiers//cluster/}
 for tier in $tiers; do
   [ -n "${projects[$tier]:-}" ] || { echo "test.sh: unknown tier '$tier' (${!projects[*]})"; echo "0 passed, 1 failed"; exit 2; }
@@ -41,7 +44,7 @@ done
 
 # The servers start while the solution builds; only the tiers after the fast one need them.
 needs_servers=0
-for tier in $tiers; do case $tier in servers|system|faults) needs_servers=1 ;; esac; done
+for tier in $tiers; do case $tier in servers|system|console|faults) needs_servers=1 ;; esac; done
 servers_pid=
 if [ $needs_servers = 1 ]; then
   echo "Starting the test servers (log: $results/servers.log)…"
@@ -57,6 +60,23 @@ esac
 
 # The CDK app's jsii runtime warns at length about the Node.js release it runs on.
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1
+
+# The console's browser tests drive Debian's Chromium, installed like the servers (never a browser Playwright downloads).
+# Playwright 1.64 expects Chromium 156: the version is in the tests' output.
+chromium=${CHROMIUM_PATH:-/usr/lib/chromium/chromium}
+browser_pid=
+install_chromium() {
+  [ -x "$chromium" ] && return 0
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-cache show chromium >/dev/null 2>&1; then apt-get update >>"$results/chromium.log" 2>&1 || return 1; fi
+  apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 chromium fonts-dejavu-core >>"$results/chromium.log" 2>&1 \
+    || { apt-get update >>"$results/chromium.log" 2>&1 && apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 chromium fonts-dejavu-core >>"$results/chromium.log" 2>&1; }
+}
+if [[ " $tiers " == *" console "* ]] && [ ! -x "$chromium" ]; then
+  echo "Installing Chromium for the console's browser tests (log: $results/chromium.log)…"
+  install_chromium &
+  browser_pid=$!
+fi
 
 echo "Building (Release)…"
 dotnet build "$root/ScalableWebhook.sln" -c Release --nologo -clp:ErrorsOnly
@@ -75,12 +95,23 @@ if [ -n "$cluster_pid" ]; then
   cat "$results/cluster-servers.log"
 fi
 
+browser=0
+if [ -n "$browser_pid" ]; then
+  wait "$browser_pid"
+  browser=$?
+fi
+
 status=0
 extra_failures=0
 for tier in $tiers; do
   if [ $build -ne 0 ]; then break; fi
   if { [ "$tier" = cluster ] && [ $cluster_servers -ne 0 ]; } || { [ "$tier" != fast ] && [ "$tier" != aws ] && [ "$tier" != bench ] && [ "$tier" != cluster ] && [ $servers -ne 0 ]; }; then
     echo "=== $tier: not run, the servers did not start"
+    extra_failures=$((extra_failures + 1)); status=1
+    continue
+  fi
+  if [ "$tier" = console ] && [ $browser -ne 0 ]; then
+    echo "=== console: not run, Chromium could not be installed (see $results/chromium.log)"
     extra_failures=$((extra_failures + 1)); status=1
     continue
   fi

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Runs the whole system on this machine: RabbitMQ, PostgreSQL and DynamoDB Local (servers.sh), then the Processor
-# (which applies the migrations, creates the statistics tables and seeds the sample data) and the API, as background
-# processes whose PIDs and logs are kept under .state/<profile>/apps. Idempotent: what already runs is left alone,
+# (which applies the migrations, creates the statistics tables and seeds the sample data), the API and the console,
+# as background processes whose PIDs and logs are kept under .state/<profile>/apps. Idempotent: what already runs is left alone,
 # and the hosts are rebuilt only when a source file changed since their last build.
 #
 #   deploy/local/up.sh          start everything, print where it runs and how to send a signed sample event
 #   deploy/local/down.sh        stop everything this started
 #
-# API_PORT (5080) and PROCESSOR_PORT (5081) move the hosts. The local secrets (the Standard Webhooks secret and the
-# admin key) are made on the first run, kept in .state/<profile>/local-secrets.env, and read from there by
-# send-sample.sh and deploy/dlq.sh.
+# API_PORT (5080), PROCESSOR_PORT (5081) and CONSOLE_PORT (5082) move the hosts. The local secrets (the Standard
+# Webhooks secret, the console's analyst and operator keys) are made on the first run, kept in
+# .state/<profile>/local-secrets.env, and read from there by send-sample.sh and deploy/dlq.sh.
 #
 #   WEBHOOK_PROFILE=cluster deploy/local/up.sh   the clustered system: three RabbitMQ nodes, two API replicas behind
-#                                                the load balancer (HAProxy), two Processors; providers use the
-#                                                balancer's URL, which it prints (and writes to .state/cluster/apps/public-url)
+#                                                the load balancer (HAProxy), two Processors, the console; providers
+#                                                use the balancer's URL, which it prints (and writes to
+#                                                .state/cluster/apps/public-url)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,9 +24,10 @@ state=$(realpath -m "${WEBHOOK_STATE_DIR:-$root/.state/$WEBHOOK_PROFILE}")
 apps=$state/apps
 api_port=${API_PORT:-5080}
 processor_port=${PROCESSOR_PORT:-5081}
-hosts=(Webhook.Api Webhook.Processor)
+console_port=${CONSOLE_PORT:-5082}
+hosts=(Webhook.Api Webhook.Processor Webhook.Console)
 # What the hosts are built from: their own projects and the libraries they reference.
-sources=(Webhook.Api Webhook.Processor Webhook.Contracts Webhook.Messaging Webhook.Providers Webhook.ServiceDefaults Webhook.Storage)
+sources=(Webhook.Api Webhook.Processor Webhook.Console Webhook.Contracts Webhook.Messaging Webhook.Providers Webhook.ServiceDefaults Webhook.Storage)
 mkdir -p "$apps"
 
 step() { printf '==> %s\n' "$*"; }
@@ -59,10 +61,15 @@ if [ ! -s "$secrets" ]; then
     {
       echo "# Made by deploy/local/up.sh for this machine's local system; delete the file to get new ones."
       echo "Webhooks__Email__Secret=whsec_$(openssl rand -base64 32)"
-      echo "Admin__ApiKey=$(openssl rand -hex 24)"
     } >"$secrets"
   )
 fi
+# Keys added since the file was first made are added to it, once each.
+add_secret() {
+  grep -q "^$1=" "$secrets" || (umask 077; echo "$1=$(openssl rand -hex 24)" >>"$secrets")
+}
+add_secret Console__AnalystKey
+add_secret Console__OperatorKey
 set -a
 # shellcheck source=/dev/null
 . "$secrets"
@@ -81,11 +88,11 @@ for host in "${hosts[@]}"; do
   dll=$root/$host/bin/Release/net10.0/$host.dll
   if [ ! -f "$dll" ]; then needs_build=1; break; fi
   changed=$(cd "$root" && find "${sources[@]}" Directory.*.props \( -name bin -o -name obj \) -prune -o -type f \
-    \( -name '*.cs' -o -name '*.csproj' -o -name '*.json' -o -name '*.props' \) -newer "$dll" -print -quit)
+    \( -name '*.cs' -o -name '*.cshtml' -o -name '*.css' -o -name '*.csproj' -o -name '*.json' -o -name '*.props' \) -newer "$dll" -print -quit)
   if [ -n "$changed" ]; then needs_build=1; break; fi
 done
 if [ $needs_build = 1 ]; then
-  step "Building the API and the Processor (Release; about a minute the first time)"
+  step "Building the API, the Processor and the console (Release; about a minute the first time)"
   for host in "${hosts[@]}"; do
     dotnet build "$root/$host/$host.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly >"$apps/build.log" 2>&1 \
       || { cat "$apps/build.log" >&2; echo "up.sh: the build of $host failed" >&2; exit 1; }
@@ -132,10 +139,12 @@ start_app() {
 }
 
 if [ $clustered = 1 ]; then
+  console_port=$((balancer_port + 10))
   start_app Webhook.Processor Webhook.Processor-1 "${processor_ports[0]}" Processor__SeedSampleData=true
   start_app Webhook.Processor Webhook.Processor-2 "${processor_ports[1]}"
   start_app Webhook.Api Webhook.Api-1 "${api_ports[0]}"
   start_app Webhook.Api Webhook.Api-2 "${api_ports[1]}"
+  start_app Webhook.Console Webhook.Console "$console_port"
   public_url=http://127.0.0.1:$balancer_port
   hosts_text="  Load balancer (HAProxy)    $public_url   (POST /webhooks/email; what it sends to: deploy/local/servers.sh balancer-state)
   API replicas               http://127.0.0.1:${api_ports[0]}, http://127.0.0.1:${api_ports[1]}   (/health/ready)
@@ -144,19 +153,22 @@ if [ $clustered = 1 ]; then
 else
   start_app Webhook.Processor Webhook.Processor "$processor_port" Processor__SeedSampleData=true
   start_app Webhook.Api Webhook.Api "$api_port"
+  start_app Webhook.Console Webhook.Console "$console_port"
   public_url=http://127.0.0.1:$api_port
   hosts_text="  API (providers' webhooks)  $public_url   (POST /webhooks/email; /health/ready)
   Processor                  http://127.0.0.1:$processor_port   (/health/ready)"
 fi
-# Where providers send: send-sample.sh and deploy/dlq.sh read it.
+# Where providers send, and where the console is: send-sample.sh and deploy/dlq.sh read them.
 echo "$public_url" >"$apps/public-url"
+echo "http://127.0.0.1:$console_port" >"$apps/console-url"
 
 cat <<TXT
 
 The system runs ($WEBHOOK_PROFILE profile).
 $hosts_text
+  Console (people's pages)   http://127.0.0.1:$console_port   (sign in with a key below; JSON API reference: /scalar)
   Logs                       $apps/*.log
-  Local secrets              $secrets   (the webhook secret and the admin key)
+  Local secrets              $secrets   (the webhook secret, the console's analyst and operator keys)
 
 Send a signed sample event to $public_url (email-1001 to email-1010 exist; Opened, Clicked or Spam):
   WEBHOOK_PROFILE=$WEBHOOK_PROFILE deploy/local/send-sample.sh email-1001 Opened
@@ -164,6 +176,7 @@ Send a signed sample event to $public_url (email-1001 to email-1010 exist; Opene
 Then look at what it changed:
   WEBHOOK_PROFILE=$WEBHOOK_PROFILE deploy/local/servers.sh psql -c "select * from viewed_products"
   WEBHOOK_PROFILE=$WEBHOOK_PROFILE deploy/dlq.sh list          # the dead letters (none, with luck)
+  open http://127.0.0.1:$console_port and sign in with Console__AnalystKey or Console__OperatorKey from $secrets
 
 Stop it all: WEBHOOK_PROFILE=$WEBHOOK_PROFILE deploy/local/down.sh
 TXT

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Webhook.Api.Ingestion;
+using Webhook.ServiceDefaults;
 using Webhook.Testing;
 using Webhook.Tests.Fixtures;
 

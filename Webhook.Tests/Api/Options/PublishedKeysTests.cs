@@ -1,19 +1,18 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using Webhook.Api.Options;
+using Webhook.ServiceDefaults;
 using Webhook.Testing;
 using Webhook.Tests.Fixtures;
 
 namespace Webhook.Tests.Api.Options;
 
-/// <summary>Keys that stand in this repository are refused on an API that other machines can reach.</summary>
+/// <summary>Keys that stand in this repository are refused on an API or a console that other machines can reach.</summary>
 public partial class PublishedKeysTests
 {
     [Theory]
     [InlineData("Webhooks:Email:Secret", Signing.TestSecret)]
     [InlineData("Webhooks:Mailgun:SigningKey", Signing.MailgunSigningKey)]
-    [InlineData("Admin:ApiKey", "dead-letter-tests-admin-key-0123456789abcdef")]
     [InlineData("Webhooks:Email:Secret", "whsec_ZGV2ZWxvcG1lbnQtb25seS1zZWNyZXQtZG8tbm90LXVzZQ==")]
     public void Should_refuse_to_start_naming_the_key_when_a_published_key_listens_beyond_loopback(string key, string value)
     {
@@ -22,6 +21,24 @@ public partial class PublishedKeysTests
         {
             ["Webhooks:Email:Secret"] = "whsec_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Webhooks:Mailgun:SigningKey"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+            [key] = value,
+            ["urls"] = "http://0.0.0.0:8080",
+        });
+
+        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
+
+        Assert.Contains($"{key} is a key published", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Console:OperatorKey", "dead-letter-tests-admin-key-0123456789abcdef")]
+    [InlineData("Console:AnalystKey", ConsoleFactory.AnalystKey)]
+    public void Should_refuse_to_start_the_console_naming_the_key_when_a_published_key_listens_beyond_loopback(string key, string value)
+    {
+        using var factory = new ConsoleFactory(new()
+        {
+            ["Console:AnalystKey"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)),
+            ["Console:OperatorKey"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)),
             [key] = value,
             ["urls"] = "http://0.0.0.0:8080",
         });

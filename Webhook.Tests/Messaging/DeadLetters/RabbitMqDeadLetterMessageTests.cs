@@ -1,6 +1,6 @@
 using System.Text;
 using RabbitMQ.Client;
-using Webhook.Api.DeadLetters;
+using Webhook.Console.DeadLetters;
 using Webhook.Messaging.DeadLetters;
 
 namespace Webhook.Tests.Messaging.DeadLetters;

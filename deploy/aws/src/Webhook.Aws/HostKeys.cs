@@ -2,7 +2,7 @@ namespace Webhook.Aws;
 
 /// <summary>
 /// The configuration keys the deployment gives the hosts, as the hosts read them. Keys whose options class lives in
-/// a library come from that class; the hosts' own (Admin:, Processor:, ConnectionStrings:Postgres) are named here,
+/// a library come from that class; the hosts' own (Processor:, ConnectionStrings:Postgres) are named here,
 /// and the tests of this app check every one against what the hosts bind and require at start.
 /// </summary>
 public static class HostKeys
@@ -13,7 +13,6 @@ public static class HostKeys
     public const string EmailPreviousSecret = Webhook.Providers.Verification.StandardWebhookOptions.PreviousSecretKey;
     public const string SendGridVerificationKey = Webhook.Providers.Verification.SendGridWebhookOptions.VerificationKeyKey;
     public const string MailgunSigningKey = Webhook.Providers.Verification.MailgunWebhookOptions.SigningKeyKey;
-    public const string AdminApiKey = "Admin:ApiKey";
     public const string AwsRegion = Webhook.Storage.DynamoDbOptions.Section + ":" + nameof(Webhook.Storage.DynamoDbOptions.Region);
     public const string TablePrefix = Webhook.Storage.StatsOptions.Section + ":" + nameof(Webhook.Storage.StatsOptions.TablePrefix);
     public const string CreateTables = Webhook.Storage.StatsOptions.Section + ":" + nameof(Webhook.Storage.StatsOptions.CreateTables);

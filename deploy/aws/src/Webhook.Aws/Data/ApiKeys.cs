@@ -1,3 +1,4 @@
+using Amazon.CDK;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
 
@@ -5,9 +6,10 @@ namespace Webhook.Aws.Data;
 
 /// <summary>
 /// The API's keys in one Secrets Manager secret, a JSON object with one field per configuration key (named as its
-/// environment variable). The admin key is generated; the providers' keys come from the providers, so operators put
-/// them in after the first deployment (README: setting the secrets). An empty field leaves its route unserved, as an
-/// unset key does; a missing field stops the task from starting.
+/// environment variable). The keys come from the providers, so the secret starts with every field empty and operators
+/// put them in after the first deployment (README: setting the secrets). An empty field leaves its route unserved, as
+/// an unset key does; a missing field stops the task from starting. (The dead-letter tools' key is the console's,
+/// which this deployment does not run yet: README, the console.)
 /// </summary>
 public sealed class ApiKeys : Construct
 {
@@ -16,24 +18,17 @@ public sealed class ApiKeys : Construct
         [HostKeys.EmailSecret, HostKeys.EmailPreviousSecret, HostKeys.SendGridVerificationKey, HostKeys.MailgunSigningKey];
 
     /// <summary>Every configuration key the secret holds.</summary>
-    public static IEnumerable<string> Keys => [.. ProviderKeys, HostKeys.AdminApiKey];
+    public static IEnumerable<string> Keys => ProviderKeys;
 
     public Secret Secret { get; }
 
     public ApiKeys(Construct scope, string id) : base(scope, id)
     {
-        var emptyFields = string.Join(",", ProviderKeys.Select(k => $"\"{HostKeys.EnvironmentVariable(k)}\":\"\""));
+        // Empty fields only: the template holds no value, and the providers' keys never pass through it.
         Secret = new Secret(this, "Secret", new SecretProps
         {
-            Description = "The API's keys: Standard Webhooks secrets, SendGrid's verification key, Mailgun's signing key, the admin key.",
-            GenerateSecretString = new SecretStringGenerator
-            {
-                SecretStringTemplate = "{" + emptyFields + "}",
-                GenerateStringKey = HostKeys.EnvironmentVariable(HostKeys.AdminApiKey),
-                PasswordLength = 48,
-                ExcludePunctuation = true,
-                IncludeSpace = false,
-            },
+            Description = "The API's keys: Standard Webhooks secrets, SendGrid's verification key, Mailgun's signing key.",
+            SecretObjectValue = ProviderKeys.ToDictionary(k => HostKeys.EnvironmentVariable(k), _ => SecretValue.UnsafePlainText("")),
         });
     }
 }

@@ -17,7 +17,6 @@ public static class SampleValues
         [HostKeys.EmailPreviousSecret] = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         [HostKeys.SendGridVerificationKey] = Convert.ToBase64String(ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportSubjectPublicKeyInfo()),
         [HostKeys.MailgunSigningKey] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
-        [HostKeys.AdminApiKey] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
         [HostKeys.AwsRegion] = "eu-west-1",
         [HostKeys.KnownNetwork] = "10.0.0.0/16",
     };
