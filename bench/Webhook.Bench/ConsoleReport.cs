@@ -75,8 +75,8 @@ public sealed class ConsoleReport(BenchOptions options, ConsoleResult result, Ma
         Line();
         Line($"Ten times the events grew the memory by {c.GrowthBeyondSmallMiB:0} MiB more than a tenth of them did (flat: within " +
              $"{ConsoleResult.FlatWithinMiB:0} MiB). The first export grew it by {c.FirstExport.GrewMiB:0} MiB: the garbage collector's " +
-             "allocation budget (tens of MiB with the workstation GC on this CPU's large cache) is touched for the first time, " +
-             "once, whatever the export's size; the console holds at most the pages of the next 8 days (1,000 events each) at once.");
+             "allocation budget (tens of MiB with the workstation GC here) is touched for the first time, once, whatever the " +
+             "export's size; the console holds at most the pages of the next 8 days (1,000 events each) at once.");
         Line();
         Line("What bounds these figures:");
         Line();
