@@ -14,7 +14,7 @@ public class BenchmarkToolTests
     static readonly string[] Sections =
     [
         "## Machine", "## Command", "## Targets", "## 1. Ingest", "## 2. Batches", "## 3. A burst", "## 4. Drain",
-        "## 5. Memory", "## 6. Verification", "## What bounds the figures",
+        "## 5. Memory", "## 6. Verification", "## 7. Console", "## What bounds the figures",
     ];
 
     [Fact]
@@ -39,6 +39,46 @@ public class BenchmarkToolTests
                 Directory.Delete(directory, recursive: true);
         }
     }
+}
+
+/// <summary>
+/// The console's scenario run alone (<c>--only console</c>) puts its section and its targets into a report a full run
+/// wrote, in place of the ones it had, and leaves every other section as it was.
+/// </summary>
+[Collection(BenchmarkToolGroup.Name)]
+[Trait("Category", "Benchmark")]
+public class ConsoleAloneTests
+{
+    [Fact]
+    public async Task Should_replace_only_the_console_section_and_targets_when_run_for_the_console_alone()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "webhook-bench-" + Guid.NewGuid().ToString("N")[..10]);
+        var report = Path.Combine(directory, "benchmarks.md");
+        Directory.CreateDirectory(directory);
+        var before = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "docs", "benchmarks.md"));
+        await File.WriteAllTextAsync(report, before);
+        try
+        {
+            var output = await Command.RunAsync("dotnet", [Repository.Dll("bench/Webhook.Bench"), "--quick", "--only", "console", "--output", report],
+                timeout: TimeSpan.FromMinutes(10));
+
+            Assert.Contains("Report: " + report, output, StringComparison.Ordinal);
+            var after = await File.ReadAllTextAsync(report);
+            Assert.Single(Sections(after), s => s.StartsWith("## 7. Console", StringComparison.Ordinal));
+            Assert.Contains("--only console", Sections(after).Single(s => s.StartsWith("## 7. Console", StringComparison.Ordinal)), StringComparison.Ordinal);
+            Assert.Equal(4, after.Split('\n').Count(l => l.StartsWith("| console: ", StringComparison.Ordinal)));
+            foreach (var section in Sections(before).Where(s => !s.StartsWith("## 7. Console", StringComparison.Ordinal) && !s.StartsWith("## Targets", StringComparison.Ordinal)))
+                Assert.Contains(section, Sections(after));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>The report's sections, each from its "## " heading to the next.</summary>
+    static List<string> Sections(string markdown) =>
+        [.. markdown.Split("\n## ").Skip(1).Select(s => "## " + s.TrimEnd('\n'))];
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]

@@ -18,7 +18,12 @@ public sealed record BenchOptions
           --drain S            seconds over which the drain rate is measured (60)
           --keep-servers       leave the bench profile's servers running
           --keep-data          leave the run's database, virtual host and tables, to look into them
+          --only console       only scenario 7, the console; its section and its targets are replaced in the report,
+                               the other sections left as the last full run wrote them
         """;
+
+    /// <summary>The scenario <c>--only</c> runs alone.</summary>
+    public const string ConsoleOnly = "console";
 
     public bool Quick { get; init; }
     public string? Output { get; init; }
@@ -31,6 +36,8 @@ public sealed record BenchOptions
     public double DrainSeconds { get; init; } = 60;
     public bool KeepServers { get; init; }
     public bool KeepData { get; init; }
+    /// <summary>The one scenario to run (<see cref="ConsoleOnly"/>); null: every scenario.</summary>
+    public string? Only { get; init; }
     /// <summary>The Processor's limit (its default): what the database sees at most.</summary>
     public const int ConcurrencyLimit = 3;
     public const int BatchSize = 100;
@@ -60,6 +67,11 @@ public sealed record BenchOptions
                 case "--work-ms": options = options with { WorkMilliseconds = (int)Number() }; break;
                 case "--db-capacity": options = options with { DatabaseCapacity = (int)Number() }; break;
                 case "--drain": options = options with { DrainSeconds = Number() }; break;
+                case "--only":
+                    if (Next() != ConsoleOnly)
+                        return null;
+                    options = options with { Only = ConsoleOnly };
+                    break;
                 default: return null;
             }
         }

@@ -35,6 +35,12 @@ public sealed class BenchmarkRun(BenchOptions options)
         Console.WriteLine(await servers.StartAsync(ct));
         try
         {
+            if (options.Only == BenchOptions.ConsoleOnly)
+            {
+                var console = await RunConsoleAloneAsync(servers, run, logs, ct);
+                ConsoleReport.WriteInto(output, options, console, machine, clock.Elapsed.TotalSeconds);
+                return output;
+            }
             var results = await RunScenariosAsync(servers, run, logs, ct);
             results = results with { Machine = machine, TotalSeconds = clock.Elapsed.TotalSeconds };
             new Report(options, results).Write(output);
@@ -47,14 +53,28 @@ public sealed class BenchmarkRun(BenchOptions options)
         }
     }
 
+    /// <summary>
+    /// Scenario 7 without the others: the console's readiness asks PostgreSQL and its settings name a broker, so the
+    /// run's database and virtual host are made for it as for a full run, but no other host is started.
+    /// </summary>
+    async Task<ConsoleResult> RunConsoleAloneAsync(LocalServers servers, string run, string logs, CancellationToken ct)
+    {
+        var (database, virtualHost, tables) = await CreateStoresAsync(servers, run, ct);
+        try
+        {
+            var environment = RunningSystem.EnvironmentFor(servers, database.Database, tables, virtualHost);
+            return await new ConsoleScenario(options, servers, environment, logs, run).RunAsync(ct);
+        }
+        finally
+        {
+            await ReleaseStoresAsync(database, virtualHost, tables);
+        }
+    }
+
     async Task<Results> RunScenariosAsync(LocalServers servers, string run, string logs, CancellationToken ct)
     {
-        var database = new BenchDatabase(new IsolatedDatabase(servers, "bench_" + run));
-        var virtualHost = new VirtualHost(servers, "bench-" + run);
-        var tables = new IsolatedTables(servers, $"bench-{run}-");
+        var (database, virtualHost, tables) = await CreateStoresAsync(servers, run, ct);
         var requests = new Requests(run);
-        await database.CreateAsync(ct);
-        await virtualHost.CreateAsync();
 
         var environment = new Dictionary<string, string>(RunningSystem.EnvironmentFor(servers, database.Database, tables, virtualHost))
         {
@@ -101,6 +121,8 @@ public sealed class BenchmarkRun(BenchOptions options)
             var slots = await SlotCost.MeasureAsync(database.ConnectionString, BenchOptions.ConcurrencyLimit, options.Quick ? 200 : 2_000, ct);
             Console.WriteLine($"   slot: take + give back p50 {slots.SlotP50Us:0} µs (p99 {slots.SlotP99Us:0}), a connection opened and closed alone p50 {slots.ConnectionP50Us:0} µs (p99 {slots.ConnectionP99Us:0})");
             var batches = await BatchesAsync(requests, apiClient, ct);
+            // Last, once the ingest's hosts are idle: the console over tables of its own, seeded, on a DynamoDB Local of its own.
+            var console = await new ConsoleScenario(options, servers, environment, logs, run).RunAsync(ct);
 
             return new Results
             {
@@ -108,6 +130,7 @@ public sealed class BenchmarkRun(BenchOptions options)
                 Batches = batches,
                 Burst = burst,
                 Slots = slots,
+                Console = console,
                 Watched = [.. _stats.WatchedNames],
                 WithoutPeakMemory = [.. _stats.WatchedNames.Where(n => !_stats.HasPeakMemory(n))],
             };
@@ -117,11 +140,27 @@ public sealed class BenchmarkRun(BenchOptions options)
             if (broker is not null)
                 await broker.DisposeAsync();
             await Task.WhenAll(api.StopAsync(), baselines.StopAsync(), processor.StopAsync());
-            if (options.KeepData)
-                Console.WriteLine($"Kept: database {database.Name}, virtual host {virtualHost.Name}, tables {tables.Prefix}*");
-            else
-                await CleanUpAsync(database, virtualHost, tables);
+            await ReleaseStoresAsync(database, virtualHost, tables);
         }
+    }
+
+    /// <summary>The run's own database, virtual host and table prefix (the tables are made by whoever uses them).</summary>
+    static async Task<(BenchDatabase, VirtualHost, IsolatedTables)> CreateStoresAsync(LocalServers servers, string run, CancellationToken ct)
+    {
+        var database = new BenchDatabase(new IsolatedDatabase(servers, "bench_" + run));
+        var virtualHost = new VirtualHost(servers, "bench-" + run);
+        var tables = new IsolatedTables(servers, $"bench-{run}-");
+        await database.CreateAsync(ct);
+        await virtualHost.CreateAsync();
+        return (database, virtualHost, tables);
+    }
+
+    async Task ReleaseStoresAsync(BenchDatabase database, VirtualHost virtualHost, IsolatedTables tables)
+    {
+        if (options.KeepData)
+            Console.WriteLine($"Kept: database {database.Name}, virtual host {virtualHost.Name}, tables {tables.Prefix}*");
+        else
+            await CleanUpAsync(database, virtualHost, tables);
     }
 
     // ------------------------------------------------------------------------------------------ 1. ingest
@@ -268,7 +307,7 @@ public sealed class BenchmarkRun(BenchOptions options)
         }
     }
 
-    static int Pid(LocalServers servers, string process) =>
+    public static int Pid(LocalServers servers, string process) =>
         servers.Description.Processes.Single(p => p.Name == process).Pid ?? throw new InvalidOperationException($"{process} is not running.");
 
     static async Task<FileStream> LockAsync(string path, CancellationToken ct)
@@ -305,6 +344,7 @@ public sealed class BenchmarkRun(BenchOptions options)
 public static class Names
 {
     public const string Api = "Webhook.Api";
+    public const string Console = "Webhook.Console";
     public const string Processor = "Webhook.Processor";
     public const string Baselines = "baselines host";
     public const string Generator = "load generator (bench)";
@@ -338,6 +378,7 @@ public sealed record Results
     public required PhaseResult Batches { get; init; }
     public required BurstResult Burst { get; init; }
     public SlotCost? Slots { get; init; }
+    public required ConsoleResult Console { get; init; }
     public required string[] Watched { get; init; }
     public required string[] WithoutPeakMemory { get; init; }
 }

@@ -122,7 +122,8 @@ public sealed class ProcessStats
 
     static long Field(string[] fields, int number) => long.Parse(fields[number - 3], CultureInfo.InvariantCulture);
 
-    static long StatusKb(int pid, string key)
+    /// <summary>A size from /proc/&lt;pid&gt;/status (VmRSS:, RssAnon:, …), in KiB; 0 when the process is gone.</summary>
+    public static long StatusKb(int pid, string key)
     {
         try
         {

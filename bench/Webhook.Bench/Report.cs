@@ -29,6 +29,7 @@ public sealed class Report(BenchOptions options, Results results)
         Drain();
         Memory();
         Verification();
+        ConsoleSection();
         Method();
         Bounds();
         File.WriteAllText(path, _md.ToString());
@@ -70,7 +71,7 @@ public sealed class Report(BenchOptions options, Results results)
         Line("## Command");
         Line();
         Line("```");
-        Line("dotnet run -c Release --project bench/Webhook.Bench" + (options.Arguments.Count > 0 ? " -- " + string.Join(' ', options.Arguments) : ""));
+        Line(CommandLine(options));
         Line("```");
         Line();
         Line("It builds what it runs, starts the servers of the `bench` profile of `deploy/local/servers.sh` (their own ports, " +
@@ -80,14 +81,22 @@ public sealed class Report(BenchOptions options, Results results)
         Line();
     }
 
-    void TargetTable(List<Target> targets)
+    public const string TargetsHeading = "## Targets";
+    public const string TargetsTableHead = "| target (issues 5 and 11) | measured | |";
+
+    public static string TargetRow(ReportTarget t) => $"| {t.Name} | {t.Measured} | {(t.Met ? "met" : "**missed**")} |";
+
+    public static string CommandLine(BenchOptions options) =>
+        "dotnet run -c Release --project bench/Webhook.Bench" + (options.Arguments.Count > 0 ? " -- " + string.Join(' ', options.Arguments) : "");
+
+    void TargetTable(List<ReportTarget> targets)
     {
-        Line("## Targets");
+        Line(TargetsHeading);
         Line();
-        Line("| target (issue 5) | measured | |");
+        Line(TargetsTableHead);
         Line("|---|---|---|");
         foreach (var t in targets)
-            Line($"| {t.Name} | {t.Measured} | {(t.Met ? "met" : "**missed**")} |");
+            Line(TargetRow(t));
         Line();
         Line("Where a target is missed, [What bounds the figures](#what-bounds-the-figures) says why.");
         Line();
@@ -266,6 +275,8 @@ public sealed class Report(BenchOptions options, Results results)
         Line();
     }
 
+    void ConsoleSection() => _md.Append(new ConsoleReport(options, results.Console, results.Machine!).Section()).Append('\n');
+
     void Method()
     {
         Line("## How it is measured");
@@ -338,7 +349,7 @@ public sealed class Report(BenchOptions options, Results results)
 
     // ------------------------------------------------------------------------------------------ targets
 
-    List<Target> Targets()
+    List<ReportTarget> Targets()
     {
         var f = results.Ingest.Figures;
         var ours = f[Names.OursTarget];
@@ -347,7 +358,7 @@ public sealed class Report(BenchOptions options, Results results)
         var p99Ratio = b.Naive.Figures.P99 / b.Ours.Figures.P99;
         var peak = b.Concurrency["ours"].InDatabase;
         var drainShare = b.Drain.EventsPerSecond / Ceiling;
-        var targets = new List<Target>
+        var targets = new List<ReportTarget>
         {
             new($"ingest ≥ 80% of the broker ceiling (b)", $"{Ratio(ours.EventsPerSecond, broker.EventsPerSecond)} ({ours.EventsPerSecond:N0} / {broker.EventsPerSecond:N0} events/s)",
                 ours.EventsPerSecond >= 0.8 * broker.EventsPerSecond),
@@ -356,6 +367,7 @@ public sealed class Report(BenchOptions options, Results results)
             new($"burst: the database never sees more than the limit ({BenchOptions.ConcurrencyLimit})", $"peak {peak} (naive: {b.Concurrency["naive"].InDatabase})", peak <= BenchOptions.ConcurrencyLimit),
             new($"drain ≥ 90% of 3 / W = {Ceiling:0} events/s", $"{b.Drain.EventsPerSecond:0.0} events/s = {drainShare:0%}", drainShare >= 0.9),
         };
+        targets.AddRange(new ConsoleReport(options, results.Console, results.Machine!).Targets());
         foreach (var process in new[] { Names.Api, Names.Processor })
         {
             var during = new[] { results.Ingest.PeakMemory.GetValueOrDefault(process), results.Burst.PeakMemory.GetValueOrDefault(process) };
@@ -418,11 +430,12 @@ public sealed class Report(BenchOptions options, Results results)
 
     static string Ratio(double a, double b) => b > 0 ? (a / b).ToString("0%", CultureInfo.InvariantCulture) : "—";
 
-    static string Ms(double ms) => ms >= 1000
+    public static string Ms(double ms) => ms >= 1000
         ? (ms / 1000).ToString("0.00", CultureInfo.InvariantCulture) + " s"
         : ms.ToString(ms < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + " ms";
 
     void Line(string text = "") => _md.Append(text).Append('\n');
-
-    sealed record Target(string Name, string Measured, bool Met);
 }
+
+/// <summary>One row of the report's targets table.</summary>
+public sealed record ReportTarget(string Name, string Measured, bool Met);
