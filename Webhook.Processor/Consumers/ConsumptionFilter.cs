@@ -1,6 +1,7 @@
 using MassTransit;
 using Webhook.Contracts;
 using Webhook.Processor.Data;
+using Webhook.Slots;
 
 namespace Webhook.Processor.Consumers;
 

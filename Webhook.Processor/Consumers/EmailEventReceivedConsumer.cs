@@ -2,6 +2,7 @@ using MassTransit;
 using Webhook.Contracts;
 using Webhook.Processor.Data;
 using Webhook.Processor.Stats;
+using Webhook.Slots;
 
 namespace Webhook.Processor.Consumers;
 

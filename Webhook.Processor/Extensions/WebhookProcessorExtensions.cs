@@ -9,6 +9,7 @@ using Webhook.Processor.Data;
 using Webhook.Processor.Options;
 using Webhook.Processor.Stats;
 using Webhook.ServiceDefaults;
+using Webhook.Slots;
 using Webhook.Storage;
 
 namespace Webhook.Processor.Extensions;
@@ -32,7 +33,9 @@ public static class WebhookProcessorExtensions
         builder.AddDynamoTables(sp => sp.GetRequiredService<StatsTables>().Definitions());
         services.AddHostedService<InboxCleanupService>();
 
-        services.AddScoped<IDatabaseSlots, DatabaseSlots>();
+        services.AddScoped<IDatabaseSlots>(sp => new DatabaseSlots(sp.GetRequiredService<WebhookDbContext>(),
+            sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<DatabaseSlots>>(), sp.GetRequiredService<ProcessingMetrics>().SlotTaken));
         services.AddDbContext<WebhookDbContext>((sp, o) => o.UseNpgsql(PostgresOptions.Bounded(
             sp.GetRequiredService<IOptions<PostgresOptions>>().Value.Postgres!, sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit)));
         services.AddScoped<IMarketingDataWriter, MarketingDataWriter>();

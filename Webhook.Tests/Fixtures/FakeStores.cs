@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Webhook.Contracts;
 using Webhook.Processor.Data;
 using Webhook.Processor.Stats;
+using Webhook.Slots;
 using Webhook.Storage;
 
 namespace Webhook.Tests.Fixtures;

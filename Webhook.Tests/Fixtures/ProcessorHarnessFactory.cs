@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Webhook.Processor.Consumers;
 using Webhook.Processor.Data;
 using Webhook.Processor.Stats;
+using Webhook.Slots;
 using Webhook.Storage;
 
 namespace Webhook.Tests.Fixtures;

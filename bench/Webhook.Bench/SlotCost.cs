@@ -1,16 +1,12 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Webhook.Processor.Consumers;
-using Webhook.Processor.Data;
-using Webhook.Processor.Options;
+using Webhook.Slots;
 
 namespace Webhook.Bench;
 
 /// <summary>
-/// What the concurrency slots cost an event: the Processor's own <see cref="DatabaseSlots"/>, taken and given back one
+/// What the concurrency slots cost an event: the Processor's own <see cref="DatabaseSlots"/> (Webhook.Slots), taken and given back one
 /// event after another on the run's database, beside what an event pays for its connection anyway (opened from the
 /// pool and closed again). The difference is the slot's price: two round trips to PostgreSQL, on a slot that is free.
 /// </summary>
@@ -18,12 +14,8 @@ public sealed record SlotCost(int Samples, double SlotP50Us, double SlotP99Us, d
 {
     public static async Task<SlotCost> MeasureAsync(string connectionString, int limit, int samples, CancellationToken ct)
     {
-        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var metrics = new ProcessingMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
-        var options = new DbContextOptionsBuilder<WebhookDbContext>().UseNpgsql(PostgresOptions.Bounded(connectionString, limit)).Options;
-        await using var db = new WebhookDbContext(options);
-        var slots = new DatabaseSlots(db, Options.Create(new ProcessorOptions { ConcurrencyLimit = limit }), metrics, TimeProvider.System,
-            NullLogger<DatabaseSlots>.Instance);
+        await using var db = new DbContext(new DbContextOptionsBuilder().UseNpgsql(connectionString).Options);
+        var slots = new DatabaseSlots(db, limit, TimeProvider.System, NullLogger<DatabaseSlots>.Instance);
 
         async Task Slot()
         {

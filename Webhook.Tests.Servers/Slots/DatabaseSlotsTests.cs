@@ -1,14 +1,11 @@
-using System.Diagnostics.Metrics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Npgsql;
-using Webhook.Processor.Consumers;
 using Webhook.Processor.Data;
-using Webhook.Processor.Options;
+using Webhook.Slots;
 using Webhook.Tests.Servers.Fixtures;
 
-namespace Webhook.Tests.Servers.Processor.Data;
+namespace Webhook.Tests.Servers.Slots;
 
 /// <summary>
 /// The database slots on the real PostgreSQL: whoever takes them (one process or several, as replicas do), no more
@@ -18,19 +15,7 @@ public class DatabaseSlotsTests(PostgresDatabase database) : IClassFixture<Postg
 {
     const int Limit = 3;
 
-    sealed class NoMeters : IMeterFactory
-    {
-        public Meter Create(MeterOptions options) => new(options);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    static readonly ProcessingMetrics Metrics = new(new NoMeters());
-
-    static DatabaseSlots SlotsOn(WebhookDbContext db) =>
-        new(db, Options.Create(new ProcessorOptions { ConcurrencyLimit = Limit }), Metrics, TimeProvider.System, NullLogger<DatabaseSlots>.Instance);
+    static DatabaseSlots SlotsOn(WebhookDbContext db) => new(db, Limit, TimeProvider.System, NullLogger<DatabaseSlots>.Instance);
 
     Task<int> SlotsHeldAsync() => database.Database.ScalarAsync<int>(
         $"SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND classid = {DatabaseSlots.LockClass} AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");

@@ -1,22 +1,21 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 using Npgsql;
-using Webhook.Processor.Consumers;
-using Webhook.Processor.Options;
 
-namespace Webhook.Processor.Data;
+namespace Webhook.Slots;
 
 /// <summary>
-/// The concurrency limit, held where the database sees it: Processor:ConcurrencyLimit slots, each a session-level
-/// advisory lock in PostgreSQL. An event's work starts only once its connection holds a free slot, and lets go of it
-/// when both stores are done. The broker's single active consumer keeps the bound while every replica is healthy;
-/// the slots keep it when it is not: a replica that lost its broker connection still has its events in hand, and
-/// still holds their slots until they finish, so the replica that takes over waits for them instead of doubling the
-/// load (a replica that dies loses its sessions, and PostgreSQL frees their slots at once).
+/// A concurrency limit held where the database sees it: <c>limit</c> slots (the Processor's
+/// Processor:ConcurrencyLimit), each a session-level advisory lock in PostgreSQL. An event's work starts only once its
+/// connection holds a free slot, and lets go of it when both stores are done. The broker's single active consumer
+/// keeps the bound while every replica is healthy; the slots keep it when it is not: a replica that lost its broker
+/// connection still has its events in hand, and still holds their slots until they finish, so the replica that takes
+/// over waits for them instead of doubling the load (a replica that dies loses its sessions, and PostgreSQL frees
+/// their slots at once). <c>taken</c> hears how long each slot was waited for.
 /// </summary>
-public sealed partial class DatabaseSlots(WebhookDbContext db, IOptions<ProcessorOptions> options, ProcessingMetrics metrics, TimeProvider time,
-    ILogger<DatabaseSlots> logger) : IDatabaseSlots
+public sealed partial class DatabaseSlots(DbContext db, int limit, TimeProvider time, ILogger<DatabaseSlots> logger,
+    Action<TimeSpan>? taken = null) : IDatabaseSlots
 {
     /// <summary>The first key of the slots' advisory locks (the second is the slot's number): "whsl".</summary>
     public const int LockClass = 0x7768_736C;
@@ -25,7 +24,7 @@ public sealed partial class DatabaseSlots(WebhookDbContext db, IOptions<Processo
     static readonly TimeSpan LongestWait = TimeSpan.FromMilliseconds(200);
     static readonly TimeSpan LongWait = TimeSpan.FromSeconds(10);
 
-    readonly int _limit = options.Value.ConcurrencyLimit;
+    readonly int _limit = limit > 0 ? limit : throw new ArgumentOutOfRangeException(nameof(limit), limit, "At least one slot.");
 
     /// <summary>
     /// Opens the scope's context's connection and takes a free slot on it, waiting while every slot is taken. The slot
@@ -44,7 +43,7 @@ public sealed partial class DatabaseSlots(WebhookDbContext db, IOptions<Processo
             {
                 if (await TryTakeAsync(connection, cancellationToken) is { } slot)
                 {
-                    metrics.SlotTaken(time.GetElapsedTime(started));
+                    taken?.Invoke(time.GetElapsedTime(started));
                     return new DatabaseSlot(db, connection, slot);
                 }
                 if (!warned && time.GetElapsedTime(started) > LongWait)
