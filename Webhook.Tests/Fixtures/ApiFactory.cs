@@ -25,6 +25,21 @@ public sealed class ApiFactory(
 {
     public const string ClientIpHeader = "X-Test-Client-Ip";
 
+    /// <summary>What every API here is given before a test's own settings.</summary>
+    public static IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+    {
+        ["ConnectionStrings:RabbitMq"] = "amqp://guest:guest@127.0.0.1:1/",
+        ["Webhooks:Email:Secret"] = Signing.TestSecret,
+        ["Webhooks:SendGrid:VerificationKey"] = Signing.SendGridVerificationKey,
+        ["Webhooks:Mailgun:SigningKey"] = Signing.MailgunSigningKey,
+        // Mailgun's single-use tokens live in DynamoDB: none here, an in-memory store takes its place.
+        ["AWS:ServiceURL"] = "http://127.0.0.1:1",
+        ["Stats:CreateTables"] = "false",
+        // The in-memory harness confirms at once, however busy the machine: a long timeout means no test races it.
+        // The tests of the timeout itself set a short one and make the publish hang for good.
+        ["Webhooks:PublishTimeout"] = "00:01:00",
+    };
+
     public ITestHarness Harness => Services.GetRequiredService<ITestHarness>();
 
     /// <summary>The single-use tokens the API claimed, in memory in place of DynamoDB.</summary>
@@ -33,17 +48,7 @@ public sealed class ApiFactory(
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:RabbitMq", "amqp://guest:guest@127.0.0.1:1/");
-        builder.UseSetting("Webhooks:Email:Secret", Signing.TestSecret);
-        builder.UseSetting("Webhooks:SendGrid:VerificationKey", Signing.SendGridVerificationKey);
-        builder.UseSetting("Webhooks:Mailgun:SigningKey", Signing.MailgunSigningKey);
-        // Mailgun's single-use tokens live in DynamoDB: none here, an in-memory store takes its place.
-        builder.UseSetting("AWS:ServiceURL", "http://127.0.0.1:1");
-        builder.UseSetting("Stats:CreateTables", "false");
-        // The in-memory harness confirms at once, however busy the machine: a long timeout means no test races it.
-        // The tests of the timeout itself set a short one and make the publish hang for good.
-        builder.UseSetting("Webhooks:PublishTimeout", "00:01:00");
-        foreach (var (key, value) in settings ?? [])
+        foreach (var (key, value) in Settings.Concat(settings ?? []))
             builder.UseSetting(key, value);
 
         builder.ConfigureTestServices(services =>

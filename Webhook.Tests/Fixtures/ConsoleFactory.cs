@@ -18,16 +18,21 @@ public sealed class ConsoleFactory(Dictionary<string, string?>? settings = null,
     public const string AnalystKey = "endpoint-tests-analyst-key-0123456789abcdef";
     public const string OperatorKey = "endpoint-tests-admin-key-0123456789abcdef";
 
+    /// <summary>What every console here is given before a test's own settings.</summary>
+    public static IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+    {
+        ["ConnectionStrings:RabbitMq"] = "amqp://guest:guest@127.0.0.1:1/",
+        ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Database=none;Username=none;Timeout=1",
+        ["AWS:ServiceURL"] = "http://127.0.0.1:1",
+        ["AWS:Region"] = "us-east-1",
+        ["Console:AnalystKey"] = AnalystKey,
+        ["Console:OperatorKey"] = OperatorKey,
+    };
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:RabbitMq", "amqp://guest:guest@127.0.0.1:1/");
-        builder.UseSetting("ConnectionStrings:Postgres", "Host=127.0.0.1;Port=1;Database=none;Username=none;Timeout=1");
-        builder.UseSetting("AWS:ServiceURL", "http://127.0.0.1:1");
-        builder.UseSetting("AWS:Region", "us-east-1");
-        builder.UseSetting("Console:AnalystKey", AnalystKey);
-        builder.UseSetting("Console:OperatorKey", OperatorKey);
-        foreach (var (key, value) in settings ?? [])
+        foreach (var (key, value) in Settings.Concat(settings ?? []))
             builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {

@@ -23,6 +23,18 @@ public sealed class ProcessorHarnessFactory(
     IEmailStatistics statistics,
     Dictionary<string, string?>? settings = null) : WebApplicationFactory<EmailEventReceivedConsumer>
 {
+    /// <summary>What every Processor here is given before a test's own settings.</summary>
+    public static IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+    {
+        ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Database=unused",
+        ["ConnectionStrings:RabbitMq"] = "amqp://guest:guest@127.0.0.1:1/",
+        ["AWS:ServiceURL"] = "http://127.0.0.1:1",
+        // No DynamoDB here: the statistics are a fake, and no table is created at start.
+        ["Stats:CreateTables"] = "false",
+        ["Processor:RetryMinInterval"] = "00:00:00.010",
+        ["Processor:RetryMaxInterval"] = "00:00:00.050",
+    };
+
     public ITestHarness Harness => Services.GetRequiredService<ITestHarness>();
 
     /// <summary>The database slots, without a database.</summary>
@@ -31,14 +43,7 @@ public sealed class ProcessorHarnessFactory(
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:Postgres", "Host=127.0.0.1;Port=1;Database=unused");
-        builder.UseSetting("ConnectionStrings:RabbitMq", "amqp://guest:guest@127.0.0.1:1/");
-        builder.UseSetting("AWS:ServiceURL", "http://127.0.0.1:1");
-        // No DynamoDB here: the statistics are a fake, and no table is created at start.
-        builder.UseSetting("Stats:CreateTables", "false");
-        builder.UseSetting("Processor:RetryMinInterval", "00:00:00.010");
-        builder.UseSetting("Processor:RetryMaxInterval", "00:00:00.050");
-        foreach (var (key, value) in settings ?? [])
+        foreach (var (key, value) in Settings.Concat(settings ?? []))
             builder.UseSetting(key, value);
 
         builder.ConfigureTestServices(services =>

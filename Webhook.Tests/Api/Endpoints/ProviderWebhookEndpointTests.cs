@@ -194,13 +194,11 @@ public class ProviderWebhookEndpointTests
     [InlineData("Webhooks:Mailgun:SigningKey", "key-3ax6xnjp29jd6fds4gc373sgvjxteol0 ")]
     [InlineData("Webhooks:Email:PreviousSecret", "whsec_%%%")]
     [InlineData("Webhooks:RejectionRateLimit:Permits", "0")]
-    public async Task Should_fail_to_start_naming_the_key_when_a_key_is_malformed(string key, string value)
+    public void Should_fail_to_start_naming_the_key_when_a_key_is_malformed(string key, string value)
     {
-        await using var factory = new ApiFactory(new() { [key] = value });
+        var failure = StartupValidation.ApiFailure(new Dictionary<string, string?> { [key] = value });
 
-        var failure = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-
-        Assert.Contains(key, failure.ToString(), StringComparison.Ordinal);
+        Assert.Contains(key, failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Webhook.Tests.Fixtures;
 
 namespace Webhook.Tests.Api.Extensions;
@@ -19,9 +18,7 @@ public class StartupValidationTests
     [InlineData("Broker:QueueName", "no spaces allowed", "Broker:QueueName")]
     public void Should_refuse_to_start_the_api_naming_the_key_when_a_setting_is_invalid(string key, string value, string named)
     {
-        using var factory = new ApiFactory(new() { [key] = value });
-
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
+        var error = StartupValidation.ApiFailure(new Dictionary<string, string?> { [key] = value });
 
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
     }

@@ -17,15 +17,13 @@ public partial class PublishedKeysTests
     public void Should_refuse_to_start_naming_the_key_when_a_published_key_listens_beyond_loopback(string key, string value)
     {
         // Only this key is a published one: the factory's own test keys are replaced by keys of this test's.
-        using var factory = new ApiFactory(new()
+        var error = StartupValidation.ApiFailure(new Dictionary<string, string?>
         {
             ["Webhooks:Email:Secret"] = "whsec_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Webhooks:Mailgun:SigningKey"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
             [key] = value,
             ["urls"] = "http://0.0.0.0:8080",
         });
-
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
 
         Assert.Contains($"{key} is a key published", error.Message, StringComparison.Ordinal);
     }
@@ -35,15 +33,13 @@ public partial class PublishedKeysTests
     [InlineData("Console:AnalystKey", ConsoleFactory.AnalystKey)]
     public void Should_refuse_to_start_the_console_naming_the_key_when_a_published_key_listens_beyond_loopback(string key, string value)
     {
-        using var factory = new ConsoleFactory(new()
+        var error = StartupValidation.ConsoleFailure(new Dictionary<string, string?>
         {
             ["Console:AnalystKey"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)),
             ["Console:OperatorKey"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)),
             [key] = value,
             ["urls"] = "http://0.0.0.0:8080",
         });
-
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
 
         Assert.Contains($"{key} is a key published", error.Message, StringComparison.Ordinal);
     }

@@ -286,13 +286,11 @@ public class DeadLetterEndpointTests
     [Theory]
     [InlineData("short-key")]
     [InlineData("a key with spaces that is long enough to pass")]
-    public async Task Should_fail_to_start_naming_the_key_when_the_admin_key_is_weak(string key)
+    public void Should_fail_to_start_naming_the_key_when_the_admin_key_is_weak(string key)
     {
-        await using var factory = Factory(new RecordingDeadLetters(), apiKey: key);
+        var failure = StartupValidation.ConsoleFailure(new Dictionary<string, string?> { ["Console:OperatorKey"] = key });
 
-        var failure = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-
-        Assert.Contains("Console:OperatorKey", failure.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Console:OperatorKey", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
