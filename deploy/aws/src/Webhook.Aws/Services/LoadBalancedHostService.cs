@@ -34,6 +34,12 @@ public sealed record LoadBalancing
     /// <summary>Target of the request-count scaling policy: requests per task per minute.</summary>
     public int RequestsPerTaskPerMinute { get; init; } = 12_000;
 
+    /// <summary>
+    /// How long a connection may send nothing before the load balancer closes it: longer than the longest request that
+    /// answers only at its end.
+    /// </summary>
+    public int IdleTimeoutSeconds { get; init; } = 60;
+
     /// <summary>How long a task leaving the target group keeps its connections: longer than any request takes.</summary>
     public int DeregistrationDelaySeconds { get; init; } = 30;
 }
@@ -61,7 +67,7 @@ public sealed class LoadBalancedHostService : Construct
             InternetFacing = balancing.InternetFacing,
             VpcSubnets = new SubnetSelection { SubnetType = balancing.InternetFacing ? SubnetType.PUBLIC : SubnetType.PRIVATE_WITH_EGRESS },
             DropInvalidHeaderFields = true,
-            IdleTimeout = Duration.Seconds(60),
+            IdleTimeout = Duration.Seconds(balancing.IdleTimeoutSeconds),
         });
 
         var https = LoadBalancer.AddListener("Https", new BaseApplicationListenerProps

@@ -32,6 +32,13 @@ public sealed class ServicesStack : Stack
     /// </summary>
     public const int ConsoleTasks = 1;
 
+    /// <summary>
+    /// A replay or purge through the console's JSON API (deploy/dlq.sh) answers only when it is done: at the default
+    /// 100 events/s, 6,000 dead letters take a minute, past the load balancer's default idle timeout. An hour covers
+    /// 360,000 at that rate; a request cut off stops its operation where it was, and loses nothing.
+    /// </summary>
+    public const int ConsoleIdleTimeoutSeconds = 3600;
+
     public Cluster Cluster { get; }
     public CfnParameter CertificateArn { get; }
     public CfnParameter ConsoleCertificateArn { get; }
@@ -87,6 +94,7 @@ public sealed class ServicesStack : Stack
             Clients = [settings.ConsoleClientNetwork is { Length: > 0 } network ? Peer.Ipv4(network) : Peer.Ipv4(data.Network.Vpc.VpcCidrBlock)],
             MinTasks = ConsoleTasks,
             MaxTasks = ConsoleTasks,
+            IdleTimeoutSeconds = ConsoleIdleTimeoutSeconds,
         }, settings);
         Console.Host.Service.Connections.AllowTo(data.Broker.Connections, Port.Tcp(Data.Broker.AmqpsPort), "Console to the broker");
         Console.Host.Service.Connections.AllowTo(data.Database.Instance, Port.Tcp(5432), "Console to PostgreSQL");

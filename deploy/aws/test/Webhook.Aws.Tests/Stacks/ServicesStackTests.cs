@@ -37,6 +37,9 @@ public class ServicesStackTests(SynthesizedApp app)
         var balancers = app.ServicesJson.Resources("AWS::ElasticLoadBalancingV2::LoadBalancer").ToList();
         Assert.Equal(["internal", "internet-facing"], balancers.Select(b => (string)b.Properties["Scheme"]!).Order());
         var console = Assert.Single(balancers, b => (string?)b.Properties["Scheme"] == "internal");
+        // Long enough for a replay through the JSON API, which answers only when it is done.
+        Assert.Contains(console.Properties["LoadBalancerAttributes"]!.AsArray(), a =>
+            (string?)a!["Key"] == "idle_timeout.timeout_seconds" && (string?)a["Value"] == $"{Webhook.Aws.Stacks.ServicesStack.ConsoleIdleTimeoutSeconds}");
 
         // Its listener takes the console's own certificate parameter.
         app.Services.HasParameter("ConsoleCertificateArn", Props(("Type", "String")));
