@@ -2,7 +2,7 @@ namespace Webhook.Aws;
 
 /// <summary>
 /// The configuration keys the deployment gives the hosts, as the hosts read them. Keys whose options class lives in
-/// a library come from that class; the hosts' own (Processor:, ConnectionStrings:Postgres) are named here,
+/// a library come from that class; the hosts' own (Processor:, Console:, ConnectionStrings:Postgres) are named here,
 /// and the tests of this app check every one against what the hosts bind and require at start.
 /// </summary>
 public static class HostKeys
@@ -18,6 +18,8 @@ public static class HostKeys
     public const string CreateTables = Webhook.Storage.StatsOptions.Section + ":" + nameof(Webhook.Storage.StatsOptions.CreateTables);
     public const string ConcurrencyLimit = "Processor:ConcurrencyLimit";
     public const string KnownNetwork = "Network:KnownNetworks:0";
+    public const string AnalystKey = "Console:AnalystKey";
+    public const string OperatorKey = "Console:OperatorKey";
 
     /// <summary>OpenTelemetry's own variables, read as they are.</summary>
     public const string OtlpEndpoint = "OTEL_EXPORTER_OTLP_ENDPOINT";

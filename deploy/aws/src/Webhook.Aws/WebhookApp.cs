@@ -19,7 +19,7 @@ public static class WebhookApp
         var services = new ServicesStack(app, ServicesStackName, data, settings, new StackProps
         {
             Env = environment,
-            Description = "ScalableWebhook: the API behind its load balancer and the Processor, on ECS Fargate.",
+            Description = "ScalableWebhook: the API behind its load balancer, the Processor and the console behind its internal one, on ECS Fargate.",
         });
         services.AddDependency(data, "The services run in the data stack's network and use its broker, database and tables.");
         return (data, services);

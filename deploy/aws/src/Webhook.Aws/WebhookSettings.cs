@@ -36,6 +36,12 @@ public sealed record WebhookSettings
     /// <summary>One NAT gateway per availability zone, so that losing a zone does not cut the other one off.</summary>
     public int NatGateways { get; init; } = 2;
 
+    /// <summary>
+    /// The network (CIDR) allowed to reach the console's internal load balancer; unset, the VPC's own range (a client
+    /// VPN or a bastion in the VPC). Direct Connect or a site-to-site VPN keeps the office's addresses: name that range.
+    /// </summary>
+    public string? ConsoleClientNetwork { get; init; }
+
     public RetentionDays LogRetention { get; init; } = RetentionDays.ONE_MONTH;
 
     public static WebhookSettings FromContext(Construct scope, string repositoryRoot)
@@ -52,6 +58,7 @@ public sealed record WebhookSettings
             BrokerInstanceType = Text(scope, "brokerInstanceType") ?? defaults.BrokerInstanceType,
             DatabaseInstanceType = Text(scope, "databaseInstanceType") ?? defaults.DatabaseInstanceType,
             NatGateways = Number(scope, "natGateways") ?? defaults.NatGateways,
+            ConsoleClientNetwork = Text(scope, "consoleClientNetwork") ?? defaults.ConsoleClientNetwork,
         };
     }
 

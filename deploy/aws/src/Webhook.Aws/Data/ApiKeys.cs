@@ -8,8 +8,8 @@ namespace Webhook.Aws.Data;
 /// The API's keys in one Secrets Manager secret, a JSON object with one field per configuration key (named as its
 /// environment variable). The keys come from the providers, so the secret starts with every field empty and operators
 /// put them in after the first deployment (README: setting the secrets). An empty field leaves its route unserved, as
-/// an unset key does; a missing field stops the task from starting. (The dead-letter tools' key is the console's,
-/// which this deployment does not run yet: README, the console.)
+/// an unset key does; a missing field stops the task from starting. (The dead-letter tools' key is the console's:
+/// <see cref="ConsoleKeys"/>.)
 /// </summary>
 public sealed class ApiKeys : Construct
 {

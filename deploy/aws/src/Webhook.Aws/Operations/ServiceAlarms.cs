@@ -10,7 +10,8 @@ namespace Webhook.Aws.Operations;
 /// <summary>
 /// What operators are woken for on the services side: the load balancer answering 5xx (the API's 503 when the broker
 /// does not confirm, or a failure of the balancer itself), and events waiting too long before the Processor takes
-/// them, as the Processor measures it (MassTransit's delivery duration: from publish to consumption).
+/// them, as the Processor measures it (MassTransit's delivery duration: from publish to consumption), and the console
+/// with no healthy task (operators would find out only when they need it).
 /// </summary>
 public sealed class ServiceAlarms : Construct
 {
@@ -19,8 +20,10 @@ public sealed class ServiceAlarms : Construct
 
     public Alarm LoadBalancer5xx { get; }
     public Alarm EventAge { get; }
+    public Alarm ConsoleUnavailable { get; }
 
-    public ServiceAlarms(Construct scope, string id, ApplicationLoadBalancer loadBalancer, string processorServiceName, ITopic topic)
+    public ServiceAlarms(Construct scope, string id, ApplicationLoadBalancer loadBalancer, string processorServiceName,
+        ApplicationTargetGroup console, ITopic topic)
         : base(scope, id)
     {
         var action = new SnsAction(topic);
@@ -59,6 +62,17 @@ public sealed class ServiceAlarms : Construct
             Threshold = MaxEventAge.ToMilliseconds(),
             EvaluationPeriods = 1,
             TreatMissingData = TreatMissingData.NOT_BREACHING,
+        }).Notify(action);
+
+        // Its one task is replaced within minutes when it fails; longer than that, something keeps it from being ready.
+        ConsoleUnavailable = new Alarm(this, "ConsoleUnavailable", new AlarmProps
+        {
+            AlarmDescription = "The console has had no healthy task for 10 minutes: its service events, its log (/health/ready: DynamoDB, PostgreSQL).",
+            Metric = console.Metrics.HealthyHostCount(new MetricOptions { Period = Duration.Minutes(1), Statistic = Stats.MINIMUM }),
+            ComparisonOperator = ComparisonOperator.LESS_THAN_THRESHOLD,
+            Threshold = 1,
+            EvaluationPeriods = 10,
+            TreatMissingData = TreatMissingData.BREACHING,
         }).Notify(action);
     }
 }

@@ -17,7 +17,15 @@ public sealed record LoadBalancing
     /// <summary>The certificate of the HTTPS listener.</summary>
     public required string CertificateArn { get; init; }
 
+    /// <summary>
+    /// Who may connect to an internal load balancer (an internet-facing one is open to all): the networks its people
+    /// come from, e.g. the VPC's own range for a client VPN that translates to it, or an office's range over Direct Connect.
+    /// </summary>
+    public IReadOnlyList<IPeer> Clients { get; init; } = [];
+
     public required int MinTasks { get; init; }
+
+    /// <summary>The most tasks scaling may run; equal to <see cref="MinTasks"/>, a fixed count and no scaling.</summary>
     public required int MaxTasks { get; init; }
 
     /// <summary>Target of the CPU scaling policy, in percent of the tasks' CPU.</summary>
@@ -25,6 +33,12 @@ public sealed record LoadBalancing
 
     /// <summary>Target of the request-count scaling policy: requests per task per minute.</summary>
     public int RequestsPerTaskPerMinute { get; init; } = 12_000;
+
+    /// <summary>
+    /// How long a connection may send nothing before the load balancer closes it: longer than the longest request that
+    /// answers only at its end.
+    /// </summary>
+    public int IdleTimeoutSeconds { get; init; } = 60;
 
     /// <summary>How long a task leaving the target group keeps its connections: longer than any request takes.</summary>
     public int DeregistrationDelaySeconds { get; init; } = 30;
@@ -34,7 +48,7 @@ public sealed record LoadBalancing
 /// A host behind an Application Load Balancer: HTTPS on 443 with the given certificate (HTTP on 80 only redirects),
 /// the target group probing /health/ready (a task that lost its broker stops getting requests; /health/live keeps it
 /// alive), scaling on CPU and on requests per target between the bounds given. The API uses it internet-facing; the
-/// console, when it exists, is one more of these with <see cref="LoadBalancing.InternetFacing"/> false.
+/// console internal (<see cref="LoadBalancing.InternetFacing"/> false), reached only from <see cref="LoadBalancing.Clients"/>.
 /// </summary>
 public sealed class LoadBalancedHostService : Construct
 {
@@ -53,7 +67,7 @@ public sealed class LoadBalancedHostService : Construct
             InternetFacing = balancing.InternetFacing,
             VpcSubnets = new SubnetSelection { SubnetType = balancing.InternetFacing ? SubnetType.PUBLIC : SubnetType.PRIVATE_WITH_EGRESS },
             DropInvalidHeaderFields = true,
-            IdleTimeout = Duration.Seconds(60),
+            IdleTimeout = Duration.Seconds(balancing.IdleTimeoutSeconds),
         });
 
         var https = LoadBalancer.AddListener("Https", new BaseApplicationListenerProps
@@ -65,6 +79,14 @@ public sealed class LoadBalancedHostService : Construct
             Open = balancing.InternetFacing,
         });
         LoadBalancer.AddRedirect(new ApplicationLoadBalancerRedirectConfig { SourcePort = 80, TargetPort = 443, Open = balancing.InternetFacing });
+        if (!balancing.InternetFacing)
+        {
+            foreach (var client in balancing.Clients)
+            {
+                LoadBalancer.Connections.AllowFrom(client, Port.Tcp(443), "HTTPS from the clients");
+                LoadBalancer.Connections.AllowFrom(client, Port.Tcp(80), "HTTP from the clients, redirected to HTTPS");
+            }
+        }
 
         TargetGroup = https.AddTargets("Host", new AddApplicationTargetsProps
         {
@@ -83,6 +105,8 @@ public sealed class LoadBalancedHostService : Construct
             },
         });
 
+        if (balancing.MaxTasks <= balancing.MinTasks)
+            return;
         var scaling = Host.Service.AutoScaleTaskCount(new Amazon.CDK.AWS.ApplicationAutoScaling.EnableScalingProps
         {
             MinCapacity = balancing.MinTasks,

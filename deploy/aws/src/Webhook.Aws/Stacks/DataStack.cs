@@ -9,7 +9,7 @@ namespace Webhook.Aws.Stacks;
 
 /// <summary>
 /// What lives for years and holds the data: the network, the broker, the database, the statistics tables, the API's
-/// keys and the topic operators subscribe to. Deployed first and rarely; termination protection on.
+/// and the console's keys, and the topic operators subscribe to. Deployed first and rarely; termination protection on.
 /// </summary>
 public sealed class DataStack : Stack
 {
@@ -24,6 +24,7 @@ public sealed class DataStack : Stack
     public DynamoTables Tokens { get; }
 
     public ApiKeys ApiKeys { get; }
+    public ConsoleKeys ConsoleKeys { get; }
     public Topic AlarmTopic { get; }
     public DataAlarms Alarms { get; }
 
@@ -39,11 +40,14 @@ public sealed class DataStack : Stack
         Tokens = new DynamoTables(this, "Tokens", [new SingleUseTokenTable(stats).Definition]);
 
         ApiKeys = new ApiKeys(this, "ApiKeys");
+        ConsoleKeys = new ConsoleKeys(this, "ConsoleKeys");
         AlarmTopic = new Topic(this, "AlarmTopic", new TopicProps { DisplayName = "ScalableWebhook alarms" });
         Alarms = new DataAlarms(this, "Alarms", Broker, Database, AlarmTopic);
 
         _ = new CfnOutput(this, "AlarmTopicArn", new CfnOutputProps { Value = AlarmTopic.TopicArn, Description = "Subscribe operators here (README: reading the alarms)." });
         _ = new CfnOutput(this, "ApiKeysSecretArn", new CfnOutputProps { Value = ApiKeys.Secret.SecretArn, Description = "Put the providers' keys here (README: setting the secrets)." });
+        _ = new CfnOutput(this, "ConsoleAnalystKeySecretArn", new CfnOutputProps { Value = ConsoleKeys.Analyst.SecretArn, Description = "The analysts' key to the console (README: the console)." });
+        _ = new CfnOutput(this, "ConsoleOperatorKeySecretArn", new CfnOutputProps { Value = ConsoleKeys.Operator.SecretArn, Description = "The operators' key to the console and deploy/dlq.sh (README: the console)." });
         // For rotating the passwords (README: rotating keys): each credentials secret and the connection string made from it.
         _ = new CfnOutput(this, "BrokerCredentialsSecretArn", new CfnOutputProps { Value = Broker.Credentials.SecretArn });
         _ = new CfnOutput(this, "BrokerConnectionStringSecretArn", new CfnOutputProps { Value = Broker.ConnectionString.SecretArn });

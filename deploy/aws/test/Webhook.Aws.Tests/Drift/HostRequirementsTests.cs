@@ -16,9 +16,8 @@ public class HostRequirementsTests(SynthesizedApp app, ITestOutputHelper output)
     {
         { "api", HostProject.Api.Project },
         { "processor", HostProject.Processor.Project },
+        { "console", HostProject.Console.Project },
     };
-
-    static HostProject Project(string project) => project == HostProject.Api.Project ? HostProject.Api : HostProject.Processor;
 
     TaskContainer Container(string name) => app.ServicesJson.Container(name);
 
@@ -26,7 +25,7 @@ public class HostRequirementsTests(SynthesizedApp app, ITestOutputHelper output)
     [MemberData(nameof(Hosts))]
     public void Should_start_the_host_when_given_only_what_its_task_definition_supplies(string container, string project)
     {
-        var startup = HostStartup.Of(Project(project), DeployedEnvironment.Of(Container(container)));
+        var startup = HostStartup.Of(HostProject.Named(project), DeployedEnvironment.Of(Container(container)));
 
         Assert.True(startup.Starts, $"{project} refuses its task definition's configuration: {string.Join(" | ", startup.Failures)}");
     }
@@ -40,7 +39,7 @@ public class HostRequirementsTests(SynthesizedApp app, ITestOutputHelper output)
         var required = new List<string>();
         foreach (var variable in environment.Keys)
         {
-            var startup = HostStartup.Of(Project(project), environment.Without(variable));
+            var startup = HostStartup.Of(HostProject.Named(project), environment.Without(variable));
             if (startup.Starts)
                 continue;
             required.Add(variable);
@@ -59,7 +58,7 @@ public class HostRequirementsTests(SynthesizedApp app, ITestOutputHelper output)
     {
         var environment = DeployedEnvironment.Of(Container(container));
 
-        var startup = HostStartup.Of(Project(project), environment);
+        var startup = HostStartup.Of(HostProject.Named(project), environment);
 
         var unread = DeployedEnvironment.UnreadConfigurationKeys(environment, startup);
         Assert.True(unread.Count == 0, $"{project} never reads {string.Join(", ", unread)}: a misspelt key, or one it no longer has.");
@@ -84,7 +83,7 @@ public class HostRequirementsTests(SynthesizedApp app, ITestOutputHelper output)
     {
         var task = Container(container);
 
-        var drain = HostStartup.Of(Project(project), DeployedEnvironment.Of(task)).DrainTime;
+        var drain = HostStartup.Of(HostProject.Named(project), DeployedEnvironment.Of(task)).DrainTime;
 
         Assert.NotNull(task.StopTimeoutSeconds);
         Assert.InRange(task.StopTimeoutSeconds.Value, drain.TotalSeconds + 1, 120);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Webhook.Api.Extensions;
+using Webhook.Console.Extensions;
 using Webhook.Processor.Extensions;
 using Webhook.ServiceDefaults;
 using Webhook.Testing;
@@ -16,6 +17,12 @@ public sealed record HostProject(string Project, Action<WebApplicationBuilder> R
 {
     public static readonly HostProject Api = new("Webhook.Api", b => b.AddWebhookApi());
     public static readonly HostProject Processor = new("Webhook.Processor", b => b.AddWebhookProcessor());
+    public static readonly HostProject Console = new("Webhook.Console", b => b.AddWebhookConsole());
+
+    public static IReadOnlyList<HostProject> All => [Api, Processor, Console];
+
+    /// <summary>The host of that project (Webhook.Api, …).</summary>
+    public static HostProject Named(string project) => All.Single(h => h.Project == project);
 
     public override string ToString() => Project;
 }

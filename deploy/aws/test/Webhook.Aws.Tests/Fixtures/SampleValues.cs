@@ -19,6 +19,8 @@ public static class SampleValues
         [HostKeys.MailgunSigningKey] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
         [HostKeys.AwsRegion] = "eu-west-1",
         [HostKeys.KnownNetwork] = "10.0.0.0/16",
+        [HostKeys.AnalystKey] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        [HostKeys.OperatorKey] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
     };
 
     /// <summary>A valid value for <paramref name="key"/> (":" or "__" form).</summary>

@@ -16,9 +16,10 @@ public partial class ComposeTests
 {
     static readonly string Directory = Path.Combine(Repository.Root, "deploy", "compose");
 
-    public static TheoryData<string> Hosts => ["api", "processor"];
+    public static TheoryData<string> Hosts => ["api", "processor", "console"];
 
-    static HostProject Project(string service) => service == "api" ? HostProject.Api : HostProject.Processor;
+    /// <summary>The host a compose service runs: the project Webhook.&lt;Service&gt;.</summary>
+    static HostProject Project(string service) => HostProject.Named($"Webhook.{char.ToUpperInvariant(service[0])}{service[1..]}");
 
     static YamlMappingNode Services()
     {
@@ -79,12 +80,14 @@ public partial class ComposeTests
         Assert.Equal(new[] { "CMD" }.Concat(Dockerfile.Of(project).HealthCheckCommand), test);
     }
 
-    [Fact]
-    public void Should_publish_the_api_on_loopback_only_to_its_container_port()
+    [Theory]
+    [InlineData("api", 5080)]
+    [InlineData("console", 5082)]
+    public void Should_publish_each_host_people_reach_on_loopback_only_to_its_container_port(string service, int port)
     {
-        var ports = ((YamlSequenceNode)Service("api")["ports"]).Children.Select(p => p.ToString()).ToList();
+        var ports = ((YamlSequenceNode)Service(service)["ports"]).Children.Select(p => p.ToString()).ToList();
 
-        Assert.Contains($"127.0.0.1:5080:{HostService.ContainerPort}", ports);
+        Assert.Contains($"127.0.0.1:{port}:{HostService.ContainerPort}", ports);
         Assert.All(Services().Children.Values.OfType<YamlMappingNode>()
             .Where(s => s.Children.ContainsKey(new YamlScalarNode("ports")))
             .SelectMany(s => ((YamlSequenceNode)s["ports"]).Children), p => Assert.StartsWith("127.0.0.1:", p.ToString(), StringComparison.Ordinal));

@@ -14,7 +14,7 @@ namespace Webhook.Aws.Tests.Images;
 [Collection(SharedSynthesis.Name)]
 public partial class DockerfileTests(SynthesizedApp app)
 {
-    public static TheoryData<string, string> Hosts => new() { { "Webhook.Api", "api" }, { "Webhook.Processor", "processor" } };
+    public static TheoryData<string, string> Hosts => new() { { "Webhook.Api", "api" }, { "Webhook.Processor", "processor" }, { "Webhook.Console", "console" } };
 
     [GeneratedRegex(@"^[\w./-]+(:\d+\.\d+\.\d+[\w.-]*|@sha256:[0-9a-f]{64})(\s+AS\s+\w+)?$", RegexOptions.IgnoreCase)]
     private static partial Regex PinnedImage();

@@ -12,6 +12,8 @@ namespace Webhook.Aws.Tests.Stacks;
 [Collection(SharedSynthesis.Name)]
 public class ServicesStackTests(SynthesizedApp app)
 {
+    static readonly string[] Hosts = ["api", "processor", "console"];
+
     [Fact]
     public void Should_put_the_api_behind_an_internet_facing_load_balancer_with_https_from_the_certificate_parameter()
     {
@@ -30,6 +32,40 @@ public class ServicesStackTests(SynthesizedApp app)
     }
 
     [Fact]
+    public void Should_put_the_console_behind_an_internal_load_balancer_open_to_its_clients_only_with_https()
+    {
+        var balancers = app.ServicesJson.Resources("AWS::ElasticLoadBalancingV2::LoadBalancer").ToList();
+        Assert.Equal(["internal", "internet-facing"], balancers.Select(b => (string)b.Properties["Scheme"]!).Order());
+        var console = Assert.Single(balancers, b => (string?)b.Properties["Scheme"] == "internal");
+        // Long enough for a replay through the JSON API, which answers only when it is done.
+        Assert.Contains(console.Properties["LoadBalancerAttributes"]!.AsArray(), a =>
+            (string?)a!["Key"] == "idle_timeout.timeout_seconds" && (string?)a["Value"] == $"{Webhook.Aws.Stacks.ServicesStack.ConsoleIdleTimeoutSeconds}");
+
+        // Its listener takes the console's own certificate parameter.
+        app.Services.HasParameter("ConsoleCertificateArn", Props(("Type", "String")));
+        var listener = Assert.Single(app.ServicesJson.Resources("AWS::ElasticLoadBalancingV2::Listener"), l =>
+            (string?)l.Properties["LoadBalancerArn"]!["Ref"] == console.Id && (int?)l.Properties["Port"] == 443).Properties;
+        Assert.Equal("HTTPS", (string?)listener["Protocol"]);
+        Assert.Equal("«Ref ConsoleCertificateArn»", CloudFormationTemplate.Render(listener["Certificates"]![0]!["CertificateArn"]));
+
+        // Reached from the VPC (the default clients) on 443 and 80 only, never from anywhere.
+        var group = (string)console.Properties["SecurityGroups"]![0]!["Fn::GetAtt"]![0]!;
+        var (_, securityGroup) = Assert.Single(app.ServicesJson.Resources("AWS::EC2::SecurityGroup"), g => g.Id == group);
+        var ingress = securityGroup["SecurityGroupIngress"]!.AsArray();
+        Assert.Equal([80, 443], ingress.Select(r => (int)r!["FromPort"]!).Order());
+        Assert.All(ingress, r =>
+        {
+            // The data stack's VPC range, imported.
+            Assert.Matches("^«Fn::ImportValue .*Vpc.*CidrBlock.*»$", CloudFormationTemplate.Render(r!["CidrIp"]));
+            Assert.DoesNotContain("0.0.0.0/0", r.ToJsonString(), StringComparison.Ordinal);
+        });
+        app.Services.HasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", Props(
+            ("HealthCheckPath", ServiceDefaultsExtensions.ReadinessPath),
+            ("TargetType", "ip"),
+            ("Port", Services.HostService.ContainerPort)));
+    }
+
+    [Fact]
     public void Should_scale_the_api_on_cpu_and_on_requests_per_target_from_two_tasks()
     {
         app.Services.HasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", Props(
@@ -44,14 +80,16 @@ public class ServicesStackTests(SynthesizedApp app)
     }
 
     [Fact]
-    public void Should_run_two_api_tasks_and_two_processor_tasks_on_fargate_in_the_private_subnets()
+    public void Should_run_two_api_tasks_two_processor_tasks_and_one_console_task_on_fargate_in_the_private_subnets()
     {
         var services = app.ServicesJson.Resources("AWS::ECS::Service").ToList();
-        Assert.Equal(2, services.Count);
+        Assert.Equal(3, services.Count);
+        Assert.Equal([1, 2, 2], services.Select(s => (int)s.Properties["DesiredCount"]!).Order());
+        // The console's single task is fixed: nothing scales it to a second one (ServicesStack.ConsoleTasks).
+        Assert.Single(app.ServicesJson.Resources("AWS::ApplicationAutoScaling::ScalableTarget"));
         Assert.All(services, s =>
         {
             Assert.Equal("FARGATE", (string?)s.Properties["LaunchType"]);
-            Assert.Equal(2, (int?)s.Properties["DesiredCount"]);
             Assert.Equal("DISABLED", (string?)s.Properties["NetworkConfiguration"]!["AwsvpcConfiguration"]!["AssignPublicIp"]);
             Assert.True((bool?)s.Properties["DeploymentConfiguration"]!["DeploymentCircuitBreaker"]!["Rollback"]);
         });
@@ -60,8 +98,7 @@ public class ServicesStackTests(SynthesizedApp app)
     [Fact]
     public void Should_give_secrets_to_the_hosts_as_ecs_secrets_read_by_their_execution_roles_only()
     {
-        
-        foreach (var host in new[] { "api", "processor" })
+        foreach (var host in Hosts)
         {
             var container = app.ServicesJson.Container(host);
             Assert.NotEmpty(container.SecretSources);
@@ -80,15 +117,19 @@ public class ServicesStackTests(SynthesizedApp app)
     [Fact]
     public void Should_let_each_task_role_touch_only_its_own_tables_with_the_actions_it_uses()
     {
-        
         var api = DynamoStatements(app.ServicesJson.Container("api"));
         var processor = DynamoStatements(app.ServicesJson.Container("processor"));
+        var console = DynamoStatements(app.ServicesJson.Container("console"));
 
         // Logical ids carry the table's name without its dashes.
         var tokenTables = app.DataStack.Tokens.Tables.Select(t => t.Node.Id.Replace("-", "", StringComparison.Ordinal)).ToList();
         var statsTables = app.DataStack.Statistics.Tables.Select(t => t.Node.Id.Replace("-", "", StringComparison.Ordinal)).ToList();
         Assert.Equal(["dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:UpdateItem"], api.Actions);
         Assert.Equal(["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], processor.Actions);
+        // The console reads: its statistics reader's GetItem and Query (on the tables and their indexes), its readiness check's DescribeTable.
+        Assert.Equal(["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query"], console.Actions);
+        Assert.Equal(processor.Resources.Order(), console.Resources.Order());
+        Assert.Contains(console.Resources, r => r.EndsWith("/index/*", StringComparison.Ordinal));
         Assert.All(api.Resources, r => Assert.Contains(tokenTables, t => r.Contains(t, StringComparison.Ordinal)));
         Assert.All(processor.Resources, r => Assert.Contains(statsTables, t => r.Contains(t, StringComparison.Ordinal)));
         Assert.All(tokenTables, t => Assert.Contains(api.Resources, r => r.Contains(t, StringComparison.Ordinal)));
@@ -110,8 +151,7 @@ public class ServicesStackTests(SynthesizedApp app)
     [Fact]
     public void Should_run_an_opentelemetry_collector_beside_each_host_receiving_its_otlp()
     {
-        
-        foreach (var host in new[] { "api", "processor" })
+        foreach (var host in Hosts)
         {
             var collector = app.ServicesJson.Beside(app.ServicesJson.Container(host), "otel-collector");
             Assert.Matches(@"aws-otel-collector:v\d+\.\d+\.\d+$", (string)collector.Definition["Image"]!);
@@ -137,6 +177,17 @@ public class ServicesStackTests(SynthesizedApp app)
         var declarations = (YamlSequenceNode)CollectorConfiguration(collector)["exporters"]["awsemf"]["metric_declarations"];
         var selectors = declarations.Children.SelectMany(d => ((YamlSequenceNode)d["metric_name_selectors"]).Children.Select(s => s.ToString()));
         Assert.Contains(selectors, s => System.Text.RegularExpressions.Regex.IsMatch(metric, s));
+    }
+
+    [Fact]
+    public void Should_alarm_when_the_console_has_no_healthy_task()
+    {
+        app.Services.HasResourceProperties("AWS::CloudWatch::Alarm", Props(
+            ("Namespace", "AWS/ApplicationELB"),
+            ("MetricName", "HealthyHostCount"),
+            ("ComparisonOperator", "LessThanThreshold"),
+            ("Threshold", 1),
+            ("TreatMissingData", "breaching")));
     }
 
     static YamlNode CollectorConfiguration(TaskContainer collector)
