@@ -38,7 +38,7 @@ public class OperatorPagesTests(DeadLetterFixture system)
         await page.CheckAsync($"tr[data-event-id='{ids[0]}'] input[type=checkbox]");
         await page.ClickAsync("#replay-selected");
         await page.WaitForURLAsync("**/dead-letters/replays/**");
-        await page.Locator("#replay[data-finished=true]").WaitForAsync(new() { Timeout = 60_000 });
+        await page.Locator("#replay[data-finished=true]").WaitForAsync();
         Assert.Equal("1", await page.Locator("#replayed").InnerTextAsync());
         await Fixtures.Browser.ScreenshotAsync(page, "replay");
 

@@ -33,7 +33,10 @@ public sealed class Browser : IAsyncDisposable
             BaseURL = baseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = 1200, Height = 900 },
         });
-        context.SetDefaultTimeout(15_000);
+        // Every wait ends on its signal (an element, a navigation); the timeout only bounds a console that never
+        // answers, and is long because two busy cores can take many seconds over a first page.
+        context.SetDefaultTimeout(120_000);
+        context.SetDefaultNavigationTimeout(120_000);
         return await context.NewPageAsync();
     }
 
@@ -42,8 +45,10 @@ public sealed class Browser : IAsyncDisposable
     {
         await page.GotoAsync("/sign-in");
         await page.FillAsync("input[name=key]", key);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForLoadStateAsync();
+        // The form posts, and the answer (the page signed in to, or the sign-in page saying why not) is a navigation.
+#pragma warning disable CS0612, CS0618 // RunAndWaitForNavigationAsync: the one wait that cannot miss a fast answer.
+        await page.RunAndWaitForNavigationAsync(() => page.ClickAsync("button[type=submit]"));
+#pragma warning restore CS0612, CS0618
     }
 
     /// <summary>
