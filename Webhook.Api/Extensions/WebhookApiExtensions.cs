@@ -30,15 +30,7 @@ public static class WebhookApiExtensions
         services.AddSingleton<IValidateOptions<MailgunWebhookOptions>>(sp => sp.GetRequiredService<PublishedKeyGuard>());
 
         // The client's address comes from X-Forwarded-For only when the hop that sent it is a known proxy.
-        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<NetworkOptions>>((forwarded, network) =>
-        {
-            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            forwarded.ForwardLimit = network.Value.ForwardLimit;
-            foreach (var proxy in network.Value.KnownProxies)
-                forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
-            foreach (var range in network.Value.KnownNetworks)
-                forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(range));
-        });
+        services.AddKnownProxies();
         // What one process accepts, whatever its clients do (see NetworkOptions and IntakeCapacity).
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<NetworkOptions>>((kestrel, network) =>
         {

@@ -35,6 +35,9 @@ public static partial class WebhookConsoleExtensions
         services.AddOptions<ConsolePostgresOptions>().BindConfiguration("ConnectionStrings").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddProblemDetails();
+        // Behind a load balancer: the client's address (the sign-in budget is per client) and scheme (the cookie's
+        // Secure flag) from the forwarded headers of known proxies only.
+        services.AddKnownProxies();
 
         // DynamoDB: read only. The console never creates a table (the Processor does).
         builder.AddDynamoDb();

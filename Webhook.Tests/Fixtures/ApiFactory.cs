@@ -60,23 +60,9 @@ public sealed class ApiFactory(
                     cfg.ConfigurePublish(configurePublish);
                 cfg.ConfigureEndpoints(context);
             }));
-            services.AddSingleton<IStartupFilter, ClientIpFromHeader>();
+            services.AddSingleton<IStartupFilter>(new ClientIpFromHeader(ClientIpHeader));
             services.AddSingleton<ISingleUseTokens>(Tokens);
             configureServices?.Invoke(services);
         });
-    }
-
-    sealed class ClientIpFromHeader : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((context, nextMiddleware) =>
-            {
-                if (IPAddress.TryParse(context.Request.Headers[ClientIpHeader], out var address))
-                    context.Connection.RemoteIpAddress = address;
-                return nextMiddleware(context);
-            });
-            next(app);
-        };
     }
 }

@@ -39,6 +39,7 @@ public sealed class ConsoleFactory(Dictionary<string, string?>? settings = null,
             // Outside Development the SDK looks for real credentials; nothing answers at this address anyway.
             services.AddSingleton<IAmazonDynamoDB>(new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"),
                 new AmazonDynamoDBConfig { ServiceURL = "http://127.0.0.1:1", AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 }));
+            services.AddSingleton<IStartupFilter>(new ClientIpFromHeader(ApiFactory.ClientIpHeader));
             configureServices?.Invoke(services);
         });
     }

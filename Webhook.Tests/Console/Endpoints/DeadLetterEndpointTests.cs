@@ -313,6 +313,38 @@ public class DeadLetterEndpointTests
     }
 
     [Fact]
+    public async Task Should_lock_out_only_the_client_behind_the_balancer_that_guessed_and_believe_no_other_hop()
+    {
+        const string balancer = "10.0.0.5";
+        var deadLetters = new RecordingDeadLetters();
+        await using var factory = new ConsoleFactory(
+            new() { ["Console:OperatorKey"] = ApiKey, ["Network:KnownProxies:0"] = balancer },
+            configureServices: s => s.AddSingleton<IDeadLetters>(deadLetters));
+        HttpClient Through(string hop, string forwardedFor, string key)
+        {
+            var client = AdminClient(factory, key);
+            client.DefaultRequestHeaders.Add(ApiFactory.ClientIpHeader, hop);
+            client.DefaultRequestHeaders.Add("X-Forwarded-For", forwardedFor);
+            return client;
+        }
+
+        var guesser = Through(balancer, "198.51.100.7", "not-the-admin-key-but-a-guess-0123456789");
+        for (var i = 0; i < ConsoleKeys.FailuresPerWindow; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await guesser.GetAsync(DeadLetterEndpoints.Route)).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await guesser.GetAsync(DeadLetterEndpoints.Route)).StatusCode);
+
+        // Another operator behind the same balancer is not locked out with the guesser.
+        Assert.Equal(HttpStatusCode.OK, (await Through(balancer, "198.51.100.8", ApiKey).GetAsync(DeadLetterEndpoints.Route)).StatusCode);
+
+        // From a hop that is not a known proxy the header is ignored: a guesser cannot spread its guesses over
+        // addresses it makes up.
+        const string stranger = "192.0.2.99";
+        for (var i = 0; i < ConsoleKeys.FailuresPerWindow; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await Through(stranger, $"203.0.113.{i}", "not-the-admin-key-but-a-guess-0123456789").GetAsync(DeadLetterEndpoints.Route)).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Through(stranger, "203.0.113.77", ApiKey).GetAsync(DeadLetterEndpoints.Route)).StatusCode);
+    }
+
+    [Fact]
     public async Task Should_list_the_set_aside_events_as_an_escaped_table_and_purge_those_named()
     {
         var id = Guid.NewGuid();

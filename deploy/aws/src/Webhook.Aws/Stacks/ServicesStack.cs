@@ -152,6 +152,9 @@ public sealed class ServicesStack : Stack
         {
             [HostKeys.AwsRegion] = Amazon.CDK.Aws.REGION,
             [HostKeys.TablePrefix] = settings.TablePrefix,
+            // Its load balancer's nodes are in the VPC: their X-Forwarded-For names the client (the sign-in budget is
+            // per client) and X-Forwarded-Proto the scheme (the sign-in cookie is Secure over HTTPS).
+            [HostKeys.KnownNetwork] = data.Network.Vpc.VpcCidrBlock,
         },
         // The Processor's connection strings: the console makes its own PostgreSQL sessions read only
         // (default_transaction_read_only), and writes to the broker only what operators replay.
