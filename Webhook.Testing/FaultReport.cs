@@ -69,4 +69,4 @@ public abstract class FaultReport(string name) : IDisposable
 /// </param>
 public sealed record FaultOutcome(
     string Scenario, int Sent, int Acknowledged, int Retried, StoreAudit Audit, int DeadLettered, int PeakConcurrency,
-    TimeSpan? Recovery, string RecoveryFrom, IReadOnlyDictionary<int, int> Statuses);
+    TimeSpan? Recovery, string RecoveryFrom, IReadOnlyDictionary<int, int> Statuses, string? PeakSessions = null);

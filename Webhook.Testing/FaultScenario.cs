@@ -46,8 +46,9 @@ public static class FaultScenario
         var audit = await StoreAudit.TakeAsync(system, emails);
         var deadLettered = (int)await system.ReadyMessagesAsync(RunningSystem.ErrorQueueName);
         var peak = await ConcurrencyProbe.PeakAsync(system.Database);
+        var peakSessions = await ConcurrencyProbe.PeakSessionsAsync(system.Database);
         return new FaultOutcome(scenario, requests * sender.EventsPerRequest, acknowledged, sender.RetriedRequests, audit, deadLettered, peak,
-            recovery, context.EndedWhat, sender.StatusCounts);
+            recovery, context.EndedWhat, sender.StatusCounts, peakSessions);
     }
 
     /// <summary>The counts of applied events, sampled every 100 ms while the scenario runs.</summary>

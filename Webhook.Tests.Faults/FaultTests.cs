@@ -32,6 +32,7 @@ public class FaultTests(SingleNodeReport report, ITestOutputHelper output)
         output.WriteLine(FaultReport.Header);
         output.WriteLine(report.Add(outcome));
         output.WriteLine("Statuses: " + string.Join(", ", outcome.Statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")));
+        output.WriteLine($"At the peak, the Processors' sessions in a transaction: {outcome.PeakSessions}");
 
         Assert.Equal(outcome.Sent, outcome.Acknowledged);
         Assert.Equal(0, outcome.Audit.Lost(outcome.Acknowledged));
