@@ -113,6 +113,7 @@ public sealed class BenchmarkRun(BenchOptions options)
 
             // Batches last: their large requests grow the API's heap, which would then count in the next scenario's peak.
             var ingest = await IngestAsync(requests, apiClient, baselineClient, broker, ct);
+            var refused = await RefusedAsync(requests, apiClient, ct);
             await DrainQueueAsync(virtualHost, ct);
             var burst = await BurstAsync(virtualHost, database, requests, apiClient, baselineClient, ct);
             await DrainQueueAsync(virtualHost, ct);
@@ -130,6 +131,7 @@ public sealed class BenchmarkRun(BenchOptions options)
                 Batches = batches,
                 Burst = burst,
                 Slots = slots,
+                Refused = refused,
                 Console = console,
                 Watched = [.. _stats.WatchedNames],
                 WithoutPeakMemory = [.. _stats.WatchedNames.Where(n => !_stats.HasPeakMemory(n))],
@@ -201,6 +203,24 @@ public sealed class BenchmarkRun(BenchOptions options)
         Console.WriteLine($"   ours / HTTP ceiling = {ours.EventsPerSecond / figures[Names.BareTarget].EventsPerSecond:0%}, " +
                           $"ours / broker ceiling = {ours.EventsPerSecond / figures[Names.BrokerTarget].EventsPerSecond:0%}");
         return new IngestResult(figures, cpu, peaks);
+    }
+
+    /// <summary>
+    /// What a flood of fakes costs the API: forged requests from one client as fast as it answers them, the refusals'
+    /// own CPU per request. The first of each window's budget are refused 401 after the signature check, the rest 429.
+    /// </summary>
+    async Task<RefusedResult> RefusedAsync(Requests requests, HttpClient api, CancellationToken ct)
+    {
+        Task<int> Operation(long n, CancellationToken c) => LoadGenerator.SendAsync(api, requests.Forged("/webhooks/email", n), c);
+        await LoadGenerator.RunAsync(options.Connections, TimeSpan.FromSeconds(options.WarmupSeconds), null, 1, Operation, ct);
+        var before = _stats.CpuSeconds();
+        var recording = await LoadGenerator.RunAsync(options.Connections, TimeSpan.FromSeconds(options.DurationSeconds / options.Rounds), null, 1, Operation, ct);
+        var cpu = ProcessStats.Difference(_stats.CpuSeconds(), before);
+        var statuses = recording.Samples.GroupBy(s => s.Status).ToDictionary(g => g.Key, g => g.LongCount());
+        var result = new RefusedResult(recording.Samples.Count, statuses, cpu.GetValueOrDefault(Names.Api), recording.Seconds);
+        Console.WriteLine($"   forged, refused: {result.Requests:N0} requests in {result.Seconds:0.0} s ({string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Value:N0} × {s.Key}"))}), " +
+                          $"API CPU {result.ApiMicrosecondsPerRequest:0} µs per refused request");
+        return result;
     }
 
     // ------------------------------------------------------------------------------------------ 2. batches
@@ -364,6 +384,12 @@ public sealed record PhaseResult(LoadFigures Figures, Recording Recording, Dicti
 
 public sealed record IngestResult(Dictionary<string, LoadFigures> Figures, Dictionary<string, Dictionary<string, double>> Cpu, Dictionary<string, double> PeakMemory);
 
+/// <summary>The forged requests of <see cref="BenchmarkRun"/>'s refusal phase, their answers and the API's CPU over them.</summary>
+public sealed record RefusedResult(long Requests, Dictionary<int, long> Statuses, double ApiCpuSeconds, double Seconds)
+{
+    public double ApiMicrosecondsPerRequest => Requests > 0 ? ApiCpuSeconds * 1_000_000 / Requests : 0;
+}
+
 public sealed record DrainResult(double EventsPerSecond, double Seconds, long Applied, long BacklogLeft, double SlotsBusy, Dictionary<string, double> Cpu);
 
 public sealed record BurstResult(PhaseResult Ours, PhaseResult Naive, PhaseResult NaiveUnbounded, DrainResult Drain,
@@ -378,6 +404,7 @@ public sealed record Results
     public required PhaseResult Batches { get; init; }
     public required BurstResult Burst { get; init; }
     public SlotCost? Slots { get; init; }
+    public RefusedResult? Refused { get; init; }
     public required ConsoleResult Console { get; init; }
     public required string[] Watched { get; init; }
     public required string[] WithoutPeakMemory { get; init; }

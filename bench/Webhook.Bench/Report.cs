@@ -123,6 +123,16 @@ public sealed class Report(BenchOptions options, Results results)
         Line();
         CpuTable("CPU seconds used while each target ran", [Names.BareTarget, Names.OursTarget, Names.BrokerTarget],
             n => results.Ingest.Cpu[n], n => f[n].Seconds);
+        if (results.Refused is { } r)
+        {
+            var accepted = results.Ingest.Cpu[Names.OursTarget].GetValueOrDefault(Names.Api) * 1_000_000 / Math.Max(1, ours.Succeeded);
+            Line();
+            Line($"**What a fake costs.** Forged requests (the same shape, signed with a key that is not ours) from one client, " +
+                 $"{options.Connections} at once for {r.Seconds:0.0} s: {r.Requests:N0} refused " +
+                 $"({string.Join(", ", r.Statuses.OrderBy(s => s.Key).Select(s => $"{s.Value:N0} × {s.Key}"))}; the client's budget of refusals " +
+                 $"turns 401 into 429 once spent). The API's CPU: **{r.ApiMicrosecondsPerRequest:0} µs per refused request**, " +
+                 $"against {accepted:0} µs per accepted event above.");
+        }
     }
 
     void Batches()

@@ -62,6 +62,18 @@ public sealed class Requests
     }
 
     /// <summary>A SendGrid Event Webhook batch of <paramref name="size"/> events, ECDSA-signed as SendGrid signs.</summary>
+    /// <summary>
+    /// A forgery of <see cref="Standard"/>: the same shape and headers, a signature made with a key that is not ours, as
+    /// a flood of fakes sends them. The API refuses it after reading the body and checking the signature.
+    /// </summary>
+    public HttpRequestMessage Forged(string path, long n)
+    {
+        var request = Standard(path, n);
+        request.Headers.Remove("webhook-signature");
+        request.Headers.TryAddWithoutValidation("webhook-signature", "v1," + Convert.ToBase64String(new byte[32]));
+        return request;
+    }
+
     public HttpRequestMessage SendGridBatch(int size)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
