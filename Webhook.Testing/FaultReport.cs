@@ -22,6 +22,15 @@ public abstract class FaultReport(string name) : IDisposable
         "| scenario | events sent | events acknowledged (2xx) | webhooks retried by the sender | applied (PostgreSQL) | counted (DynamoDB) | duplicates | lost | in DLQ | peak at once in PostgreSQL | applied again after |\n" +
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
 
+    /// <summary>Adds the scenario's row and returns what a test prints of it: the header, the row, the answers, the peak.</summary>
+    public IReadOnlyList<string> Record(FaultOutcome outcome) =>
+    [
+        Header,
+        Add(outcome),
+        "Statuses: " + string.Join(", ", outcome.Statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")),
+        $"At the peak, the Processors' sessions in a transaction: {outcome.PeakSessions}",
+    ];
+
     public string Add(FaultOutcome outcome)
     {
         // The applied events are sampled every 100 ms: a shorter time is below what the watch can tell.

@@ -29,10 +29,8 @@ public class FaultTests(SingleNodeReport report, ITestOutputHelper output)
         int expectedDeadLetters = 0, TimeSpan? streamFor = null)
     {
         var outcome = await FaultScenario.RunAsync(scenario, system, fault, during, streamFor);
-        output.WriteLine(FaultReport.Header);
-        output.WriteLine(report.Add(outcome));
-        output.WriteLine("Statuses: " + string.Join(", ", outcome.Statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")));
-        output.WriteLine($"At the peak, the Processors' sessions in a transaction: {outcome.PeakSessions}");
+        foreach (var line in report.Record(outcome))
+            output.WriteLine(line);
 
         Assert.Equal(outcome.Sent, outcome.Acknowledged);
         Assert.Equal(0, outcome.Audit.Lost(outcome.Acknowledged));
