@@ -1,63 +1,39 @@
 using System.Data.Common;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Webhook.Slots;
 
 /// <summary>
-/// A concurrency limit held where the database sees it: <c>limit</c> slots (the Processor's
-/// Processor:ConcurrencyLimit), each a session-level advisory lock in PostgreSQL. An event's work starts only once its
-/// connection holds a free slot, and lets go of it when both stores are done. The broker's single active consumer
-/// keeps the bound while every replica is healthy; the slots keep it when it is not: a replica that lost its broker
-/// connection still has its events in hand, and still holds their slots until they finish, so the replica that takes
-/// over waits for them instead of doubling the load (a replica that dies loses its sessions, and PostgreSQL frees
-/// their slots at once). <c>taken</c> hears how long each slot was waited for.
+/// A concurrency limit held where the database sees it, for work that is not a statement of its own (a DynamoDB
+/// write): <c>limit</c> slots, each a session-level advisory lock of class <c>lockClass</c> held by a session opened
+/// for it. A replica that lost its broker connection still has its events in hand, and still holds their slots until
+/// they finish, so the replica that takes over waits for them instead of doubling the load; a replica that dies loses
+/// its sessions, and PostgreSQL frees their slots at once. Work inside PostgreSQL takes its slot inside its own
+/// statement instead (<see cref="StatementSlots"/>). <c>taken</c> hears how long each slot was waited for.
 /// </summary>
-public sealed partial class DatabaseSlots(DbContext db, int limit, TimeProvider time, ILogger<DatabaseSlots> logger,
-    Action<TimeSpan>? taken = null) : IDatabaseSlots
+public sealed class DatabaseSlots(NpgsqlDataSource dataSource, int lockClass, int limit, TimeProvider time,
+    ILogger logger, Action<TimeSpan>? taken = null) : IDatabaseSlots
 {
-    /// <summary>The first key of the slots' advisory locks (the second is the slot's number): "whsl".</summary>
-    public const int LockClass = 0x7768_736C;
+    readonly SlotWait _wait = new(limit, time, logger, taken);
 
-    static readonly TimeSpan FirstWait = TimeSpan.FromMilliseconds(10);
-    static readonly TimeSpan LongestWait = TimeSpan.FromMilliseconds(200);
-    static readonly TimeSpan LongWait = TimeSpan.FromSeconds(10);
-
-    readonly int _limit = limit > 0 ? limit : throw new ArgumentOutOfRangeException(nameof(limit), limit, "At least one slot.");
+    public int LockClass => lockClass;
 
     /// <summary>
-    /// Opens the scope's context's connection and takes a free slot on it, waiting while every slot is taken. The slot
-    /// is that connection's until the returned handle is disposed; the context works on that connection meanwhile.
+    /// Opens a session and takes a free slot on it, waiting while every slot is taken. The slot is that session's
+    /// until the returned handle is disposed, which gives it back and closes the session (back to the pool).
     /// </summary>
     public async Task<IAsyncDisposable> TakeAsync(CancellationToken cancellationToken)
     {
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        var started = time.GetTimestamp();
-        var wait = FirstWait;
-        var warned = false;
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
-            while (true)
-            {
-                if (await TryTakeAsync(connection, cancellationToken) is { } slot)
-                {
-                    taken?.Invoke(time.GetElapsedTime(started));
-                    return new DatabaseSlot(db, connection, slot);
-                }
-                if (!warned && time.GetElapsedTime(started) > LongWait)
-                {
-                    warned = true;
-                    LogWaiting(logger, _limit, LongWait);
-                }
-                await Task.Delay(wait, time, cancellationToken);
-                wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, LongestWait.Ticks));
-            }
+            var slot = await _wait.UntilTakenAsync(ct => TryTakeAsync(connection, ct), cancellationToken);
+            return new DatabaseSlot(connection, lockClass, slot);
         }
         catch
         {
-            await db.Database.CloseConnectionAsync();
+            await connection.DisposeAsync();
             throw;
         }
     }
@@ -68,24 +44,21 @@ public sealed partial class DatabaseSlots(DbContext db, int limit, TimeProvider 
         // LIMIT 1 stops at the first slot locked: a set-returning scan hands its rows on one at a time.
         await using var command = new NpgsqlCommand(
             "SELECT s FROM generate_series(0, $1 - 1) AS s WHERE pg_try_advisory_lock($2, s) LIMIT 1", connection);
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _limit });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = LockClass });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _wait.Limit });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = lockClass });
         return await command.ExecuteScalarAsync(cancellationToken) is int slot ? slot : null;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Every one of the {Limit} database slots has been taken for over {Waited}: the events in hand wait. Another Processor replica that lost its broker connection may still be finishing its events, or replicas run with different Processor:ConcurrencyLimit settings")]
-    static partial void LogWaiting(ILogger logger, int limit, TimeSpan waited);
 }
 
-/// <summary>The concurrency limit as the stores see it: a slot held for the whole of an event's work.</summary>
+/// <summary>The concurrency limit as a store sees it: a slot held for the whole of an event's work in it.</summary>
 public interface IDatabaseSlots
 {
     /// <summary>Waits for a free slot and takes it; disposing the result lets go of it.</summary>
     Task<IAsyncDisposable> TakeAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>A slot held by a context's connection; disposing lets go of it and closes the connection (back to the pool).</summary>
-public sealed class DatabaseSlot(DbContext db, NpgsqlConnection connection, int number) : IAsyncDisposable
+/// <summary>A slot held by a session; disposing lets go of it and closes the session (back to the pool).</summary>
+public sealed class DatabaseSlot(NpgsqlConnection connection, int lockClass, int number) : IAsyncDisposable
 {
     public int Number => number;
 
@@ -96,7 +69,7 @@ public sealed class DatabaseSlot(DbContext db, NpgsqlConnection connection, int 
             if (connection.State == System.Data.ConnectionState.Open)
             {
                 await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1, $2)", connection);
-                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = DatabaseSlots.LockClass });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = lockClass });
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = number });
                 await command.ExecuteScalarAsync(CancellationToken.None);
             }
@@ -110,7 +83,7 @@ public sealed class DatabaseSlot(DbContext db, NpgsqlConnection connection, int 
         }
         finally
         {
-            await db.Database.CloseConnectionAsync();
+            await connection.DisposeAsync();
         }
     }
 }

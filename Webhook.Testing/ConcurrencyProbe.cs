@@ -2,11 +2,10 @@ namespace Webhook.Testing;
 
 /// <summary>
 /// How many events the Processors work on at once, as PostgreSQL sees it. A trigger on the inbox (the first write of
-/// every event's transaction) counts, at that moment, the Processors' sessions that are inside a transaction, its own
-/// included (an event's work in PostgreSQL is one transaction), records the count, and holds its transaction a little
-/// so that overlaps show. A session taking a database slot, or giving one back, is not working on an event and is not
-/// counted: PostgreSQL lets go of the lock while the unlock statement is still running, so the next event may start
-/// before that session shows as idle.
+/// every event's statement) counts, at that moment, the Processors' sessions that are inside a transaction, its own
+/// included (an event's work in PostgreSQL is one statement, and so one transaction), records the count, and holds its
+/// transaction a little so that overlaps show. A session taking a statistics slot, or giving one back, is not working
+/// on an event in PostgreSQL and is not counted (those sessions hold their slot for a DynamoDB write).
 /// </summary>
 public static class ConcurrencyProbe
 {

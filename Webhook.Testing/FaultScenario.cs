@@ -37,8 +37,7 @@ public static class FaultScenario
             await during(system);
         await sending;
         var acknowledged = sender.AcknowledgedRequests * sender.EventsPerRequest;
-        await system.WaitUntilAsync(async () => await system.AppliedEventsAsync() >= acknowledged,
-            $"{acknowledged} events applied", TimeSpan.FromMinutes(5));
+        await system.WaitUntilAppliedAsync(acknowledged);
         var limit = int.Parse(system.Environment["Processor__ConcurrencyLimit"], System.Globalization.CultureInfo.InvariantCulture);
         var recovery = context.EndedAt is { } ended ? applied.AppliedAgainAfter(ended, limit) : null;
         await system.SettleAsync();

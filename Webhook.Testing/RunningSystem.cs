@@ -187,6 +187,27 @@ public sealed class RunningSystem : IAsyncDisposable
     /// <summary>Events applied to PostgreSQL so far: the inbox holds one row per applied event.</summary>
     public Task<int> AppliedEventsAsync() => Database.AppliedEventsAsync();
 
+    /// <summary>
+    /// Waits until at least <paramref name="expected"/> events are applied. However slow the machine, it waits while the
+    /// count rises, and fails (naming the count reached, with the Processor's output) only when it has not moved for
+    /// <paramref name="stalledFor"/> (two minutes unless given).
+    /// </summary>
+    public async Task WaitUntilAppliedAsync(int expected, TimeSpan? stalledFor = null)
+    {
+        var stall = stalledFor ?? TimeSpan.FromMinutes(2);
+        var last = -1;
+        var movedAt = DateTime.UtcNow;
+        int applied;
+        while ((applied = await AppliedEventsAsync()) < expected)
+        {
+            if (applied != last)
+                (last, movedAt) = (applied, DateTime.UtcNow);
+            else if (DateTime.UtcNow - movedAt > stall)
+                throw new TimeoutException($"Not reached: {expected} events applied; {applied} were, and none more for {stall.TotalSeconds:0} s.\nProcessor:\n{Processors.FirstOrDefault()?.RecentOutput}");
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>Waits until <paramref name="condition"/> holds, polling; fails with the Processor's output when it never does.</summary>
     public async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {

@@ -33,7 +33,7 @@ public class BackpressureTests
         });
 
         await system.Processor.StartAsync();
-        await system.WaitUntilAsync(async () => await system.AppliedEventsAsync() == accepted, "the accepted events applied");
+        await system.WaitUntilAppliedAsync(accepted);
         await system.SettleAsync();
         Assert.Equal(accepted, await system.AppliedEventsAsync());
         Assert.Equal(accepted, await system.Dynamo.EventCountAsync(emails[0]));

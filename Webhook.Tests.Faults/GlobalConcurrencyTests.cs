@@ -23,7 +23,7 @@ public class GlobalConcurrencyTests
 
         var sender = new ProviderSender(system.Client, emails, eventsPerRequest: 10);
         await sender.SendAsync(requests: 12, requestsPerSecond: 100);
-        await system.WaitUntilAsync(async () => await system.AppliedEventsAsync() == 120, "120 events applied");
+        await system.WaitUntilAppliedAsync(120);
 
         Assert.Equal(3, await ConcurrencyProbe.PeakAsync(system.Database));
     }

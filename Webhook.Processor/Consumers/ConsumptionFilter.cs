@@ -1,7 +1,6 @@
 using MassTransit;
 using Webhook.Contracts;
 using Webhook.Processor.Data;
-using Webhook.Slots;
 
 namespace Webhook.Processor.Consumers;
 
@@ -26,7 +25,7 @@ public sealed class ConsumptionFilter(ConsumptionState state, IServiceScopeFacto
             await using (var scope = scopes.CreateAsyncScope())
             {
                 var services = scope.ServiceProvider;
-                await using var slot = await services.GetRequiredService<IDatabaseSlots>().TakeAsync(CancellationToken.None);
+                using var gate = await services.GetRequiredService<StoreGates>().PostgresAsync(CancellationToken.None);
                 await services.GetRequiredService<IMarketingDataWriter>().RetainAsync(context.Message.EventId, CancellationToken.None);
             }
             throw;

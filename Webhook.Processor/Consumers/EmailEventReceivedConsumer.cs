@@ -7,30 +7,29 @@ using Webhook.Slots;
 namespace Webhook.Processor.Consumers;
 
 /// <summary>
-/// Counts the event in the statistics and applies it to the marketing data, both at once. Each store is idempotent on
-/// the event id by itself, so a failure of either, or a crash, and the redelivery after it, counts and applies the
-/// event once whichever store finished first. Retries, concurrency and the queue are configured in
-/// <see cref="EmailEventReceivedConsumerDefinition"/>; the bound on the databases is held by <see cref="DatabaseSlots"/>.
+/// Counts the event in the statistics and applies it to the marketing data, both at once, each under the bound of its
+/// own store: the writer's one statement takes a PostgreSQL slot inside itself (<see cref="StatementSlots"/>), and the
+/// DynamoDB write holds a statistics slot (<see cref="IDatabaseSlots"/>) for as long as it runs, so neither store sees
+/// more than the limit at once and neither store's work holds the other's slot. Each store is idempotent on the event
+/// id by itself, so a failure of either, or a crash, and the redelivery after it, counts and applies the event once
+/// whichever store finished first. Retries, concurrency and the queue are configured in
+/// <see cref="EmailEventReceivedConsumerDefinition"/>.
 /// </summary>
 public sealed partial class EmailEventReceivedConsumer(
     IEmailStatistics statistics,
     IMarketingDataWriter marketingData,
-    IDatabaseSlots slots,
+    IDatabaseSlots statisticsSlots,
+    StoreGates gates,
     ProcessingMetrics metrics,
     ILogger<EmailEventReceivedConsumer> logger) : IConsumer<EmailEventReceived>
 {
     public async Task Consume(ConsumeContext<EmailEventReceived> context)
     {
         var message = context.Message;
-        // Nothing touches a store before the event holds one of the database's slots, and both stores are done when it
-        // lets go: the concurrency limit as PostgreSQL (and DynamoDB) sees it, whatever the broker does.
-        await using var slot = await slots.TakeAsync(context.CancellationToken);
         using var inFlight = metrics.StartProcessing();
 
-        // The stores do not depend on each other, so the event holds its concurrency slot for the slower of the two
-        // rather than for both one after the other: with a slow database, DynamoDB's round trips cost no throughput.
-        var counting = statistics.RecordAsync(message, context.CancellationToken);
-        var applying = marketingData.ApplyAsync(message, context.ReceiveContext.Redelivered, context.CancellationToken);
+        var counting = CountAsync(message, context.CancellationToken);
+        var applying = ApplyAsync(message, context.ReceiveContext.Redelivered, context.CancellationToken);
         await Task.WhenAll(counting, applying);
         var counted = await counting;
         var outcome = await applying;
@@ -38,6 +37,19 @@ public sealed partial class EmailEventReceivedConsumer(
         if (outcome == ApplyOutcome.UnknownEmail)
             LogUnknownEmail(logger, message.EventId, message.EmailId, message.EventType);
         metrics.Processed(message.EventType, outcome, counted);
+    }
+
+    async Task<bool> CountAsync(EmailEventReceived message, CancellationToken cancellationToken)
+    {
+        using var gate = await gates.StatisticsAsync(cancellationToken);
+        await using var slot = await statisticsSlots.TakeAsync(cancellationToken);
+        return await statistics.RecordAsync(message, cancellationToken);
+    }
+
+    async Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, bool redelivered, CancellationToken cancellationToken)
+    {
+        using var gate = await gates.PostgresAsync(cancellationToken);
+        return await marketingData.ApplyAsync(message, redelivered, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event {EventId} ({EventType}) is for email {EmailId}, which the database does not know; counted in the statistics, no customer data changed")]

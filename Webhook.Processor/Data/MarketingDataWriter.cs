@@ -1,5 +1,6 @@
-using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Webhook.Contracts;
+using Webhook.Slots;
 
 namespace Webhook.Processor.Data;
 
@@ -30,74 +31,93 @@ public interface IMarketingDataWriter
 }
 
 /// <summary>
-/// One transaction per event: the inbox row and the event's changes commit together or not at all, so a redelivery
-/// either finds the row (and changes nothing) or finds nothing of the first attempt. Upserts make concurrent events
-/// for the same customer safe; products are touched in id order so two of them cannot deadlock each other.
+/// One statement per event, and so one round trip and one transaction: it takes one of the database's slots
+/// (<see cref="StatementSlots"/>) and, only under it, claims the event's inbox row and makes the event's changes,
+/// which commit together or not at all. A redelivery either finds the row (and changes nothing) or finds nothing of
+/// the first attempt. Upserts make concurrent events for the same customer safe; products are touched in id order so
+/// that two of them cannot deadlock each other.
 /// </summary>
-public sealed class MarketingDataWriter(WebhookDbContext db, TimeProvider time) : IMarketingDataWriter
+public sealed class MarketingDataWriter(NpgsqlDataSource dataSource, StatementSlots slots, TimeProvider time) : IMarketingDataWriter
 {
-    public async Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, bool redelivered, CancellationToken cancellationToken)
-    {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-
-        var now = time.GetUtcNow();
-        var claimed = await db.Database.ExecuteSqlAsync(
-            $"""
+    // $1 event id, $2 event type, $3 now, $4 redelivered, $5 email id, $6 occurred at, $7 marks the email's products
+    // viewed, $8 is a click, $9 is a spam report. Every step reads the one before it (slot, then claim, then email), so
+    // nothing is written without the slot, and nothing of the event's without its inbox row being new.
+    string ApplySql => $"""
+        WITH slot AS MATERIALIZED ({slots.Slot}),
+        claim AS (
             INSERT INTO inbox_messages (event_id, event_type, processed_at, retained)
-            VALUES ({message.EventId}, {message.EventType}, {now}, {redelivered})
+            SELECT $1, $2, $3, $4 FROM slot
             ON CONFLICT (event_id) DO NOTHING
-            """, cancellationToken);
-        if (claimed == 0)
-        {
-            if (redelivered)
-                await RetainAsync(message.EventId, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return ApplyOutcome.Duplicate;
-        }
-
-        var customerId = await db.Emails.Where(e => e.Id == message.EmailId).Select(e => (int?)e.CustomerId).SingleOrDefaultAsync(cancellationToken);
-        if (customerId is null)
-        {
-            // Committed with its inbox row: a redelivery of an unknown email's event is a duplicate, not new work.
-            await transaction.CommitAsync(cancellationToken);
-            return ApplyOutcome.UnknownEmail;
-        }
-
-        var at = message.OccurredAt;
-        switch (message.EventType)
-        {
-            case EmailEventTypes.Opened:
-                await MarkProductsViewedAsync(message.EmailId, customerId.Value, at, cancellationToken);
-                break;
-            case EmailEventTypes.Clicked:
-                await MarkProductsViewedAsync(message.EmailId, customerId.Value, at, cancellationToken);
-                db.EmailClicks.Add(new EmailClick { EventId = message.EventId, EmailId = message.EmailId, CustomerId = customerId.Value, ClickedAt = at });
-                await db.SaveChangesAsync(cancellationToken);
-                break;
-            case EmailEventTypes.Spam:
-                await db.Customers.Where(c => c.Id == customerId && (c.ComplainedAt == null || c.ComplainedAt > at))
-                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.ComplainedAt, at), cancellationToken);
-                break;
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return ApplyOutcome.Applied;
-    }
-
-    public Task RetainAsync(Guid eventId, CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlAsync($"UPDATE inbox_messages SET retained = true WHERE event_id = {eventId} AND NOT retained", cancellationToken);
-
-    Task<int> MarkProductsViewedAsync(string emailId, int customerId, DateTimeOffset at, CancellationToken ct) =>
-        db.Database.ExecuteSqlAsync(
-            $"""
+            RETURNING event_id
+        ),
+        kept AS (
+            UPDATE inbox_messages SET retained = true
+            WHERE event_id = $1 AND $4 AND NOT retained AND EXISTS (SELECT 1 FROM slot) AND NOT EXISTS (SELECT 1 FROM claim)
+        ),
+        email AS MATERIALIZED (
+            SELECT e.customer_id FROM emails e WHERE e.id = $5 AND EXISTS (SELECT 1 FROM claim)
+        ),
+        viewed AS (
             INSERT INTO viewed_products (customer_id, product_id, first_viewed_at, last_viewed_at, view_count)
-            SELECT {customerId}, ep.product_id, {at}, {at}, 1
-            FROM email_products ep
-            WHERE ep.email_id = {emailId}
+            SELECT email.customer_id, ep.product_id, $6, $6, 1
+            FROM email CROSS JOIN email_products ep
+            WHERE ep.email_id = $5 AND $7
             ORDER BY ep.product_id
             ON CONFLICT (customer_id, product_id) DO UPDATE SET
                 first_viewed_at = LEAST(viewed_products.first_viewed_at, EXCLUDED.first_viewed_at),
                 last_viewed_at = GREATEST(viewed_products.last_viewed_at, EXCLUDED.last_viewed_at),
                 view_count = viewed_products.view_count + 1
-            """, ct);
+        ),
+        click AS (
+            INSERT INTO email_clicks (event_id, email_id, customer_id, clicked_at)
+            SELECT $1, $5, email.customer_id, $6 FROM email WHERE $8
+        ),
+        spam AS (
+            UPDATE customers c SET complained_at = $6
+            FROM email
+            WHERE $9 AND c.id = email.customer_id AND (c.complained_at IS NULL OR c.complained_at > $6)
+        )
+        SELECT EXISTS (SELECT 1 FROM slot), EXISTS (SELECT 1 FROM claim), (SELECT customer_id FROM email)
+        """;
+
+    string RetainSql => $"""
+        WITH slot AS MATERIALIZED ({slots.Slot}),
+        kept AS (
+            UPDATE inbox_messages SET retained = true WHERE event_id = $1 AND NOT retained AND EXISTS (SELECT 1 FROM slot)
+        )
+        SELECT EXISTS (SELECT 1 FROM slot)
+        """;
+
+    public Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, bool redelivered, CancellationToken cancellationToken) =>
+        slots.RunAsync(async ct =>
+        {
+            await using var command = dataSource.CreateCommand(ApplySql);
+            var type = message.EventType;
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = message.EventId });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = type });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
+            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = redelivered });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = message.EmailId });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = message.OccurredAt.ToUniversalTime() });
+            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = type is EmailEventTypes.Opened or EmailEventTypes.Clicked });
+            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = type == EmailEventTypes.Clicked });
+            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = type == EmailEventTypes.Spam });
+
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            if (!reader.GetBoolean(0))
+                return (ApplyOutcome?)null;
+            if (!reader.GetBoolean(1))
+                return ApplyOutcome.Duplicate;
+            // Committed with its inbox row: a redelivery of an unknown email's event is a duplicate, not new work.
+            return reader.IsDBNull(2) ? ApplyOutcome.UnknownEmail : ApplyOutcome.Applied;
+        }, cancellationToken);
+
+    public Task RetainAsync(Guid eventId, CancellationToken cancellationToken) =>
+        slots.RunAsync(async ct =>
+        {
+            await using var command = dataSource.CreateCommand(RetainSql);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = eventId });
+            return await command.ExecuteScalarAsync(ct) is true ? true : (bool?)null;
+        }, cancellationToken);
 }

@@ -33,11 +33,16 @@ public static class WebhookProcessorExtensions
         builder.AddDynamoTables(sp => sp.GetRequiredService<StatsTables>().Definitions());
         services.AddHostedService<InboxCleanupService>();
 
-        services.AddScoped<IDatabaseSlots>(sp => new DatabaseSlots(sp.GetRequiredService<WebhookDbContext>(),
+        // One pool for the slots, the writer and EF Core (migrations, the inbox cleanup, the readiness check).
+        services.AddSingleton(sp => NpgsqlDataSource.Create(PostgresOptions.Bounded(
+            sp.GetRequiredService<IOptions<PostgresOptions>>().Value.Postgres!, sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit)));
+        services.AddDbContext<WebhookDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton<StoreGates>();
+        services.AddSingleton(sp => new StatementSlots(SlotLocks.Postgres, sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StatementSlots>>(), sp.GetRequiredService<ProcessingMetrics>().SlotTaken));
+        services.AddSingleton<IDatabaseSlots>(sp => new DatabaseSlots(sp.GetRequiredService<NpgsqlDataSource>(), SlotLocks.Statistics,
             sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<DatabaseSlots>>(), sp.GetRequiredService<ProcessingMetrics>().SlotTaken));
-        services.AddDbContext<WebhookDbContext>((sp, o) => o.UseNpgsql(PostgresOptions.Bounded(
-            sp.GetRequiredService<IOptions<PostgresOptions>>().Value.Postgres!, sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit)));
         services.AddScoped<IMarketingDataWriter, MarketingDataWriter>();
 
         services.AddScoped<IEmailStatistics, DynamoEmailStatistics>();

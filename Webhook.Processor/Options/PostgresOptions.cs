@@ -12,22 +12,31 @@ public sealed class PostgresOptions
     [Required(ErrorMessage = "ConnectionStrings:Postgres is not set (an Npgsql connection string, for example Host=127.0.0.1;Port=55432;Database=webhook;Username=postgres).")]
     public string? Postgres { get; set; }
 
-    /// <summary>Connections beyond the slots: the readiness check, the inbox cleanup, a dead letter's row being kept.</summary>
+    /// <summary>
+    /// Connections beyond the slots (the limit's statements in PostgreSQL, the limit's sessions holding statistics
+    /// slots): the readiness check, the inbox cleanup, the migrations at start.
+    /// </summary>
     public const int ConnectionsBesideSlots = 3;
+
+    /// <summary>Statements each connection keeps prepared: the event's statement is planned once per connection.</summary>
+    public const int PreparedStatements = 20;
 
     /// <summary>How the Processor's sessions are named in pg_stat_activity, unless the connection string names them.</summary>
     public const string ApplicationName = "Webhook.Processor";
 
     /// <summary>
     /// The connection string with its pool bounded to the slots and a few more, unless it sets a pool size itself (the
-    /// Processor never opens more connections to PostgreSQL than it can use), and its sessions named.
+    /// Processor never opens more connections to PostgreSQL than it can use), its statements prepared, and its sessions
+    /// named.
     /// </summary>
     public static string Bounded(string connectionString, int concurrencyLimit)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
         if (!Given(given, "Maximum Pool Size", "Max Pool Size", "MaxPoolSize"))
-            builder.MaxPoolSize = concurrencyLimit + ConnectionsBesideSlots;
+            builder.MaxPoolSize = 2 * concurrencyLimit + ConnectionsBesideSlots;
+        if (!Given(given, "Max Auto Prepare", "MaxAutoPrepare"))
+            builder.MaxAutoPrepare = PreparedStatements;
         if (!Given(given, "Application Name", "ApplicationName"))
             builder.ApplicationName = ApplicationName;
         return builder.ConnectionString;

@@ -21,6 +21,9 @@ public sealed class PostgresDatabase : IAsyncLifetime
         await db.Database.MigrateAsync();
     }
 
+    /// <summary>A pool of connections to this database, as the Processor keeps one.</summary>
+    public Npgsql.NpgsqlDataSource CreateDataSource() => Npgsql.NpgsqlDataSource.Create(ConnectionString);
+
     public WebhookDbContext CreateContext() =>
         new(new DbContextOptionsBuilder<WebhookDbContext>().UseNpgsql(ConnectionString).Options);
 

@@ -51,7 +51,7 @@ public class QueuePolicyTests
         await system.Broker.SetPolicyAsync(new Dictionary<string, int> { ["max-length"] = 1000 });
         Assert.Equal(HttpStatusCode.Accepted, await PostUntilAsync(otherClient, emails[0], HttpStatusCode.Accepted));
         await system.Processor.StartAsync();
-        await system.WaitUntilAsync(async () => await system.AppliedEventsAsync() >= _accepted, $"{_accepted} events applied");
+        await system.WaitUntilAppliedAsync(_accepted);
         await system.SettleAsync();
         Assert.Equal(_accepted, await system.AppliedEventsAsync());
         Assert.Equal(_accepted, await system.Dynamo.EventCountAsync(emails[0]));

@@ -40,8 +40,9 @@ public sealed class ServersScriptTests : IAsyncLifetime
             var failed = await Command.TryRunAsync("bash", [Repository.ServersScript, "start"], _servers.ScriptEnvironment);
 
             Assert.NotEqual(0, failed.ExitCode);
-            Assert.Contains($"port {dynamoPort} (dynamodb) is already taken", failed.Errors, StringComparison.Ordinal);
-            Assert.Contains("stopping what this start had started: rabbitmq postgres", failed.Errors, StringComparison.Ordinal);
+            // The script's whole output on failure: xunit would show only the start of it.
+            Assert.True(failed.Errors.Contains($"port {dynamoPort} (dynamodb) is already taken", StringComparison.Ordinal), failed.Errors);
+            Assert.True(failed.Errors.Contains("stopping what this start had started: rabbitmq postgres", StringComparison.Ordinal), failed.Errors);
             var after = await _servers.DescribeAsync();
             Assert.All(after.Processes, p => Assert.Null(p.Pid));
         }

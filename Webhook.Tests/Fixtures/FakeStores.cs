@@ -53,13 +53,44 @@ public sealed class RecordingMarketingData(TimeSpan? delay = null, Func<EmailEve
     }
 }
 
-/// <summary>Statistics that count in memory, once per event id.</summary>
-public sealed class InMemoryStatistics : IEmailStatistics
+/// <summary>
+/// Statistics that count in memory, once per event id; each write can be held until <paramref name="release"/>
+/// completes, and the most in hand at once is recorded.
+/// </summary>
+public sealed class InMemoryStatistics(Task? release = null) : IEmailStatistics
 {
     readonly ConcurrentDictionary<Guid, byte> _seen = new();
+    int _current;
+    int _peak;
+    int _waiting;
 
-    public Task<bool> RecordAsync(EmailEventReceived message, CancellationToken cancellationToken) =>
-        Task.FromResult(_seen.TryAdd(message.EventId, 0));
+    public int Peak => Volatile.Read(ref _peak);
+
+    /// <summary>Writes held until the release.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    public async Task<bool> RecordAsync(EmailEventReceived message, CancellationToken cancellationToken)
+    {
+        var now = Interlocked.Increment(ref _current);
+        try
+        {
+            int seen;
+            while (now > (seen = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, now, seen) != seen)
+            {
+            }
+            if (release is not null)
+            {
+                Interlocked.Increment(ref _waiting);
+                await release.WaitAsync(cancellationToken);
+                Interlocked.Decrement(ref _waiting);
+            }
+            return _seen.TryAdd(message.EventId, 0);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _current);
+        }
+    }
 }
 
 /// <summary>Database slots without a database: counts what is taken and given back, and the most held at once.</summary>

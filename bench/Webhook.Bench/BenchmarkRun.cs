@@ -120,7 +120,8 @@ public sealed class BenchmarkRun(BenchOptions options)
             await database.RemoveTriggerAsync(ct);
             // The queue is empty and the Processor idle: every slot is free, as for an event at the limit.
             var slots = await SlotCost.MeasureAsync(database.ConnectionString, BenchOptions.ConcurrencyLimit, options.Quick ? 200 : 2_000, ct);
-            Console.WriteLine($"   slot: take + give back p50 {slots.SlotP50Us:0} µs (p99 {slots.SlotP99Us:0}), a connection opened and closed alone p50 {slots.ConnectionP50Us:0} µs (p99 {slots.ConnectionP99Us:0})");
+            Console.WriteLine($"   slots: PostgreSQL's in the statement p50 {slots.InStatement.P50Us:0} µs vs {slots.StatementAlone.P50Us:0} µs without; " +
+                $"the statistics' session slot p50 {slots.Session.P50Us:0} µs vs {slots.Connection.P50Us:0} µs for the session alone");
             var batches = await BatchesAsync(requests, apiClient, ct);
             // Last, once the ingest's hosts are idle: the console over tables of its own, seeded, on a DynamoDB Local of its own.
             var console = await new ConsoleScenario(options, servers, environment, logs, run).RunAsync(ct);

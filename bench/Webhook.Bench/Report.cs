@@ -217,18 +217,22 @@ public sealed class Report(BenchOptions options, Results results)
         if (results.Slots is { } slots)
         {
             var perEvent = d.EventsPerSecond > 0 ? BenchOptions.ConcurrencyLimit * 1_000_000 / d.EventsPerSecond : 0;
-            Line($"**What the slot costs an event.** The limit is held in PostgreSQL by slots (session advisory locks, " +
-                 $"`DatabaseSlots`): an event takes one before either store and gives it back after both. The Processor's own " +
-                 $"class, taken and given back {slots.Samples:N0} times one after another on this database with every slot free, " +
-                 $"beside a connection opened from the pool and closed, which an event pays anyway:");
+            Line($"**What the slots cost an event.** The limit is held in PostgreSQL by slots, one set per store: the " +
+                 "event's statement takes its PostgreSQL slot in its first step (a transaction advisory lock, `StatementSlots`), " +
+                 "which goes with its commit, and its DynamoDB write holds a slot of its own (a session advisory lock, " +
+                 $"`DatabaseSlots`) meanwhile, outside PostgreSQL's. Each measured {slots.Samples:N0} times one after another on " +
+                 "this database with every slot free, beside what the event pays anyway:");
             Line();
             Line("| | p50 | p99 |");
             Line("|---|---:|---:|");
-            Line($"| slot taken and given back (connection included) | {slots.SlotP50Us:0} µs | {slots.SlotP99Us:0} µs |");
-            Line($"| connection opened and closed alone | {slots.ConnectionP50Us:0} µs | {slots.ConnectionP99Us:0} µs |");
+            Line($"| a statement taking PostgreSQL's slot | {slots.InStatement.P50Us:0} µs | {slots.InStatement.P99Us:0} µs |");
+            Line($"| the same statement without it | {slots.StatementAlone.P50Us:0} µs | {slots.StatementAlone.P99Us:0} µs |");
+            Line($"| the statistics' slot taken and given back (session included) | {slots.Session.P50Us:0} µs | {slots.Session.P99Us:0} µs |");
+            Line($"| a session opened from the pool and closed alone | {slots.Connection.P50Us:0} µs | {slots.Connection.P99Us:0} µs |");
             Line();
-            Line($"The slot adds {slots.AddedP50Us:0} µs (p50) to an event: " +
-                 (perEvent > 0 ? $"{slots.AddedP50Us / perEvent:0.0%} of the {perEvent / 1000:0.0} ms an event held its place at the limit in the drain above." : "no drain to compare with."));
+            Line($"PostgreSQL's slot adds {slots.InStatementAddedP50Us:0} µs (p50) to the time an event holds its place at the limit" +
+                 (perEvent > 0 ? $" ({slots.InStatementAddedP50Us / perEvent:0.0%} of the {perEvent / 1000:0.0} ms in the drain above)" : "") +
+                 $"; the statistics' slot adds {slots.SessionAddedP50Us:0} µs to the DynamoDB write, which runs beside it.");
             Line();
         }
         CpuTable("CPU seconds during the drain", ["drain"], _ => d.Cpu, _ => d.Seconds);

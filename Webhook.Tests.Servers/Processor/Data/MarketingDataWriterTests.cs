@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
 using Webhook.Contracts;
 using Webhook.Processor.Data;
+using Webhook.Slots;
 using Webhook.Tests.Servers.Fixtures;
 
 namespace Webhook.Tests.Servers.Processor.Data;
@@ -22,8 +24,9 @@ public class MarketingDataWriterTests(PostgresDatabase database) : IClassFixture
 
     async Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, bool redelivered = false)
     {
-        await using var db = database.CreateContext();
-        return await new MarketingDataWriter(db, TimeProvider.System).ApplyAsync(message, redelivered, CancellationToken.None);
+        await using var dataSource = database.CreateDataSource();
+        var slots = new StatementSlots(SlotLocks.Postgres, 3, TimeProvider.System, NullLogger.Instance);
+        return await new MarketingDataWriter(dataSource, slots, TimeProvider.System).ApplyAsync(message, redelivered, CancellationToken.None);
     }
 
     async Task<bool> IsRetainedAsync(Guid eventId)
@@ -157,15 +160,35 @@ public class MarketingDataWriterTests(PostgresDatabase database) : IClassFixture
         var message = Event(emailId, EmailEventTypes.Clicked, T0);
         await using (var db = database.CreateContext())
         {
-            // A click row with the event's id already there makes the insert at the end of the transaction fail.
+            // A click row with the event's id already there makes the click's insert, the statement's last, fail.
             db.EmailClicks.Add(new EmailClick { EventId = message.EventId, EmailId = emailId, CustomerId = customerId, ClickedAt = T0 });
             await db.SaveChangesAsync();
         }
 
-        await Assert.ThrowsAsync<DbUpdateException>(() => ApplyAsync(message));
+        var failure = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => ApplyAsync(message));
+        Assert.Equal(Npgsql.PostgresErrorCodes.UniqueViolation, failure.SqlState);
 
         Assert.Empty(await ViewedAsync(customerId));
         await using var check = database.CreateContext();
         Assert.False(await check.InboxMessages.AnyAsync(m => m.EventId == message.EventId));
+    }
+
+    [Fact]
+    public async Task Should_keep_the_inbox_row_of_an_event_going_to_the_dead_letters_and_do_nothing_for_one_it_never_saw()
+    {
+        var (emailId, _, _) = await database.AddEmailAsync(productCount: 1);
+        var message = Event(emailId, EmailEventTypes.Opened, T0);
+        Assert.Equal(ApplyOutcome.Applied, await ApplyAsync(message));
+        Assert.False(await IsRetainedAsync(message.EventId));
+
+        await using var dataSource = database.CreateDataSource();
+        var writer = new MarketingDataWriter(dataSource, new StatementSlots(SlotLocks.Postgres, 3, TimeProvider.System, NullLogger.Instance), TimeProvider.System);
+        await writer.RetainAsync(message.EventId, CancellationToken.None);
+        Assert.True(await IsRetainedAsync(message.EventId));
+
+        var never = Guid.NewGuid();
+        await writer.RetainAsync(never, CancellationToken.None);
+        await using var check = database.CreateContext();
+        Assert.False(await check.InboxMessages.AnyAsync(m => m.EventId == never));
     }
 }
