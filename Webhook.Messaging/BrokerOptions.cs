@@ -45,8 +45,8 @@ public sealed class BrokerConnectionOptions
     public const string Section = "ConnectionStrings";
     public const string Key = "ConnectionStrings:RabbitMq";
 
-    [Required(ErrorMessage = $"{Key} is not set (for example amqp://guest:guest@127.0.0.1:55672/).")]
-    [AmqpUri(ErrorMessage = $"{Key} must be an amqp:// or amqps:// URI (for example amqp://guest:guest@127.0.0.1:55672/).")]
+    [Required(ErrorMessage = $"{Key} is not set (for example amqp://guest:guest@127.0.0.1:25672/).")]
+    [AmqpUri(ErrorMessage = $"{Key} must be an amqp:// or amqps:// URI (for example amqp://guest:guest@127.0.0.1:25672/).")]
     public string? RabbitMq { get; set; }
 
     /// <summary>

@@ -16,7 +16,7 @@ public sealed class DynamoDbOptions : IValidatableObject
 {
     public const string Section = "AWS";
 
-    [AbsoluteUrl(ErrorMessage = "AWS:ServiceURL must be an absolute URL (for example http://127.0.0.1:55800).")]
+    [AbsoluteUrl(ErrorMessage = "AWS:ServiceURL must be an absolute URL (for example http://127.0.0.1:25800).")]
     public string? ServiceURL { get; set; }
 
     public string? Region { get; set; }

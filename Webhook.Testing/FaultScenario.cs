@@ -29,24 +29,34 @@ public static class FaultScenario
         using var applied = new AppliedWatch(system.Database);
 
         var rate = streamFor is { } least ? Math.Min(FaultReport.RequestsPerSecond, requests / least.TotalSeconds) : FaultReport.RequestsPerSecond;
-        var sending = sender.SendAsync(requests, rate);
-        await sender.WaitForAcknowledgedAsync(requests / 3);
         var context = new FaultContext(sender);
-        await fault(context);
-        if (during is not null)
-            await during(system);
+        var faultOver = false;
+        // The stream goes on until the fault is over, however long its steps take on a busy machine.
+        var sending = sender.SendAsync(requests, rate, continueWhile: () => !Volatile.Read(ref faultOver));
+        await sender.WaitForAcknowledgedAsync(requests / 3);
+        try
+        {
+            await fault(context);
+            if (during is not null)
+                await during(system);
+        }
+        finally
+        {
+            Volatile.Write(ref faultOver, true);
+        }
         await sending;
         var acknowledged = sender.AcknowledgedRequests * sender.EventsPerRequest;
         await system.WaitUntilAppliedAsync(acknowledged);
         var limit = int.Parse(system.Environment["Processor__ConcurrencyLimit"], System.Globalization.CultureInfo.InvariantCulture);
-        var recovery = context.EndedAt is { } ended ? applied.AppliedAgainAfter(ended, limit) : null;
+        // A replica has twice the limit in hand: those may still commit after the fault without work having resumed.
+        var recovery = context.EndedAt is { } ended ? applied.AppliedAgainAfter(ended, 2 * limit) : null;
         await system.SettleAsync();
 
         var audit = await StoreAudit.TakeAsync(system, emails);
         var deadLettered = (int)await system.ReadyMessagesAsync(RunningSystem.ErrorQueueName);
         var peak = await ConcurrencyProbe.PeakAsync(system.Database);
         var peakSessions = await ConcurrencyProbe.PeakSessionsAsync(system.Database);
-        return new FaultOutcome(scenario, requests * sender.EventsPerRequest, acknowledged, sender.RetriedRequests, audit, deadLettered, peak,
+        return new FaultOutcome(scenario, sender.SentRequests * sender.EventsPerRequest, acknowledged, sender.RetriedRequests, audit, deadLettered, peak,
             recovery, context.EndedWhat, sender.StatusCounts, peakSessions);
     }
 

@@ -13,8 +13,12 @@ public sealed class ProviderSender(HttpClient client, IReadOnlyList<string> emai
 {
     readonly ConcurrentBag<Attempt> _attempts = [];
     int _acknowledgedRequests;
+    int _sentRequests;
 
     public int EventsPerRequest => eventsPerRequest;
+
+    /// <summary>Webhooks sent so far (each once, however many attempts it took).</summary>
+    public int SentRequests => Volatile.Read(ref _sentRequests);
 
     public int AcknowledgedRequests => Volatile.Read(ref _acknowledgedRequests);
 
@@ -24,22 +28,29 @@ public sealed class ProviderSender(HttpClient client, IReadOnlyList<string> emai
     public sealed record Attempt(int Request, int Status, DateTime StartedAt, DateTime EndedAt);
 
     /// <summary>
-    /// Sends <paramref name="requests"/> webhooks, starting at most <paramref name="requestsPerSecond"/> a second and
-    /// keeping at most <paramref name="concurrency"/> in flight, each until acknowledged.
+    /// Sends <paramref name="requests"/> webhooks, and more while <paramref name="continueWhile"/> holds (a fault not
+    /// over yet: however long it takes on a busy machine, the stream outlasts it), starting at most
+    /// <paramref name="requestsPerSecond"/> a second and keeping at most <paramref name="concurrency"/> in flight, each
+    /// until acknowledged; a webhook is given up (and the stream fails) after <paramref name="giveUpAfter"/> of attempts
+    /// (5 minutes unless given).
     /// </summary>
-    public async Task SendAsync(int requests, double requestsPerSecond, int concurrency = 16, TimeSpan? giveUpAfter = null)
+    public async Task SendAsync(int requests, double requestsPerSecond, int concurrency = 16, TimeSpan? giveUpAfter = null,
+        Func<bool>? continueWhile = null)
     {
-        var deadline = DateTime.UtcNow + (giveUpAfter ?? TimeSpan.FromMinutes(5));
+        var patience = giveUpAfter ?? TimeSpan.FromMinutes(5);
         var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, requests), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
+        var indexes = Enumerable.Range(0, int.MaxValue).TakeWhile(i => i < requests || continueWhile?.Invoke() == true);
+        await Parallel.ForEachAsync(indexes, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
         {
             var due = TimeSpan.FromSeconds(i / requestsPerSecond) - clock.Elapsed;
             if (due > TimeSpan.Zero)
                 await Task.Delay(due, ct);
 
+            Interlocked.Increment(ref _sentRequests);
             var webhookId = $"msg_{i}_{Guid.NewGuid():N}";
             var body = "[" + string.Join(",", Enumerable.Range(0, eventsPerRequest).Select(j =>
                 $$"""{"emailId":"{{emailIds[(i * eventsPerRequest + j) % emailIds.Count]}}","eventType":"Opened"}""")) + "]";
+            var deadline = DateTime.UtcNow + patience;
             while (true)
             {
                 var started = DateTime.UtcNow;
@@ -51,7 +62,7 @@ public sealed class ProviderSender(HttpClient client, IReadOnlyList<string> emai
                     return;
                 }
                 if (DateTime.UtcNow > deadline)
-                    throw new TimeoutException($"Webhook {i} was never acknowledged; last status {status}.");
+                    throw new TimeoutException($"Webhook {i} was never acknowledged in {patience.TotalSeconds:0} s of attempts; last status {status}.");
                 await Task.Delay(retryAfter is { } r && r < TimeSpan.FromSeconds(1) ? r : TimeSpan.FromSeconds(1), ct);
             }
         });

@@ -155,7 +155,7 @@ public static partial class WebhookConsoleExtensions
 /// <summary>The PostgreSQL the Processor writes, read here with read-only sessions.</summary>
 public sealed class ConsolePostgresOptions
 {
-    [System.ComponentModel.DataAnnotations.Required(ErrorMessage = "ConnectionStrings:Postgres is not set (for example Host=127.0.0.1;Port=55432;Database=webhook;Username=postgres).")]
+    [System.ComponentModel.DataAnnotations.Required(ErrorMessage = "ConnectionStrings:Postgres is not set (for example Host=127.0.0.1;Port=25432;Database=webhook;Username=postgres).")]
     public string? Postgres { get; set; }
 }
 

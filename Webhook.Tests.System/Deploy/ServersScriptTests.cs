@@ -11,8 +11,8 @@ namespace Webhook.Tests.System.Deploy;
 /// </summary>
 public sealed class ServersScriptTests : IAsyncLifetime
 {
-    // Far from the profiles' bases (55000, 56000, 57000).
-    const int PortBase = 45000;
+    // Apart from the profiles' bases (25000 to 29000), and, like them, below Linux's ephemeral ports (32768 and up).
+    const int PortBase = 24000;
     readonly string _state = Path.Combine(Path.GetTempPath(), "webhook-servers-test-" + Guid.NewGuid().ToString("N")[..8]);
     LocalServers _servers = null!;
 

@@ -32,11 +32,11 @@ repo_root=$(cd "$script_dir/../.." && pwd)
 profile=${WEBHOOK_PROFILE:-dev}
 rmq_node_count=1
 case $profile in
-  dev) port_base=55000 ;;
-  test) port_base=56000 ;;
-  bench) port_base=57000 ;;
-  cluster) port_base=58000 rmq_node_count=3 ;;
-  test-cluster) port_base=59000 rmq_node_count=3 ;;
+  dev) port_base=25000 ;;
+  test) port_base=26000 ;;
+  bench) port_base=27000 ;;
+  cluster) port_base=28000 rmq_node_count=3 ;;
+  test-cluster) port_base=29000 rmq_node_count=3 ;;
   *) echo "servers.sh: WEBHOOK_PROFILE must be 'dev', 'test', 'bench', 'cluster' or 'test-cluster', not '$profile'" >&2; exit 2 ;;
 esac
 port_base=${WEBHOOK_PORT_BASE:-$port_base}
@@ -46,9 +46,11 @@ esac
 if ((port_base < 1024 || port_base > 64000)); then
   echo "servers.sh: WEBHOOK_PORT_BASE must be between 1024 and 64000, not $port_base" >&2; exit 2
 fi
-# One base per profile, one offset per server: 55432 is the dev profile's PostgreSQL, 56432 the test profile's.
-# RabbitMQ node i (1, 2, 3) listens on base+572+100i (AMQP), +1 (distribution) and +3 (management): 55672 for the
-# single node of dev, 58672, 58772 and 58872 for the nodes of the cluster profile.
+# The bases stay below Linux's ephemeral ports (32768-60999): an outgoing connection of any process (a load generator,
+# HAProxy, a pool) is never given one of these as its own port, so a replica restarted mid-run finds its port free.
+# One base per profile, one offset per server: 25432 is the dev profile's PostgreSQL, 26432 the test profile's.
+# RabbitMQ node i (1, 2, 3) listens on base+572+100i (AMQP), +1 (distribution) and +3 (management): 25672 for the
+# single node of dev, 28672, 28772 and 28872 for the nodes of the cluster profile.
 pg_port=$((port_base + 432))
 ctl_dist_min=$((port_base + 680)) ctl_dist_max=$((port_base + 689))
 epmd_port=$((port_base + 369))
