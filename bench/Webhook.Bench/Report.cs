@@ -7,7 +7,6 @@ namespace Webhook.Bench;
 /// <summary>Writes docs/benchmarks.md (or --output) and the burst chart beside it, and prints the targets.</summary>
 public sealed class Report(BenchOptions options, Results results)
 {
-    const double MemoryLimitMiB = 200;
     readonly StringBuilder _md = new();
 
     public void Write(string path)
@@ -82,7 +81,7 @@ public sealed class Report(BenchOptions options, Results results)
     }
 
     public const string TargetsHeading = "## Targets";
-    public const string TargetsTableHead = "| target (issues 5 and 11) | measured | |";
+    public const string TargetsTableHead = "| target (issues 5, 11 and 13) | measured | |";
 
     public static string TargetRow(ReportTarget t) => $"| {t.Name} | {t.Measured} | {(t.Met ? "met" : "**missed**")} |";
 
@@ -122,7 +121,7 @@ public sealed class Report(BenchOptions options, Results results)
              $"**ours / (b) = {Ratio(ours.EventsPerSecond, f[Names.BrokerTarget].EventsPerSecond)}**.");
         Line();
         CpuTable("CPU seconds used while each target ran", [Names.BareTarget, Names.OursTarget, Names.BrokerTarget],
-            n => results.Ingest.Cpu[n], n => f[n].Seconds);
+            n => results.Ingest.Cpu[n], n => f[n].Seconds, n => f[n].Succeeded);
         if (results.Refused is { } r)
         {
             var accepted = results.Ingest.Cpu[Names.OursTarget].GetValueOrDefault(Names.Api) * 1_000_000 / Math.Max(1, ours.Succeeded);
@@ -149,7 +148,7 @@ public sealed class Report(BenchOptions options, Results results)
         Line($"With {options.Connections} batches in flight, {options.Connections * BenchOptions.BatchSize:N0} publishes await their " +
              $"confirms at once; the API's peak resident memory here was {b.PeakMemory.GetValueOrDefault(Names.Api):0} MiB (section 5).");
         Line();
-        CpuTable("CPU seconds", ["SendGrid batches"], _ => b.Cpu, _ => b.Figures.Seconds);
+        CpuTable("CPU seconds", ["SendGrid batches"], _ => b.Cpu, _ => b.Figures.Seconds, _ => b.Figures.Succeeded * (double)BenchOptions.BatchSize);
     }
 
     void Burst(string chart)
@@ -190,7 +189,8 @@ public sealed class Report(BenchOptions options, Results results)
         Line();
         CpuTable("CPU seconds", [Names.OursTarget, Names.NaiveTarget, Names.NaiveUnboundedTarget],
             n => n == Names.OursTarget ? b.Ours.Cpu : n == Names.NaiveTarget ? b.Naive.Cpu : b.NaiveUnbounded.Cpu,
-            n => n == Names.OursTarget ? b.Ours.Recording.Seconds : n == Names.NaiveTarget ? b.Naive.Recording.Seconds : b.NaiveUnbounded.Recording.Seconds);
+            n => n == Names.OursTarget ? b.Ours.Recording.Seconds : n == Names.NaiveTarget ? b.Naive.Recording.Seconds : b.NaiveUnbounded.Recording.Seconds,
+            n => (n == Names.OursTarget ? b.Ours : n == Names.NaiveTarget ? b.Naive : b.NaiveUnbounded).Figures.Succeeded);
     }
 
     void Drain()
@@ -235,7 +235,7 @@ public sealed class Report(BenchOptions options, Results results)
                  $"; the statistics' slot adds {slots.SessionAddedP50Us:0} µs to the DynamoDB write, which runs beside it.");
             Line();
         }
-        CpuTable("CPU seconds during the drain", ["drain"], _ => d.Cpu, _ => d.Seconds);
+        CpuTable("CPU seconds during the drain", ["drain"], _ => d.Cpu, _ => d.Seconds, _ => d.Applied);
     }
 
     void Memory()
@@ -257,7 +257,7 @@ public sealed class Report(BenchOptions options, Results results)
         foreach (var name in results.Watched.Except(results.WithoutPeakMemory))
             Line($"| {name} | {string.Join(" | ", columns.Select(c => c.Peaks.TryGetValue(name, out var v) ? $"{v:0} MiB" : "—"))} |");
         Line();
-        Line($"Target: each of the product's processes under {MemoryLimitMiB:0} MB during 1 and 3.");
+        Line("Targets: the Processor under 150 MiB during 1 and 3; the API under 150 MiB during 1 and under 250 MiB during 2.");
         Line();
         Line("What the resident memory was made of at the end of scenario 4 (from `/proc/<pid>/status`): *private* " +
              "(RssAnon: the GC heap, thread stacks, native allocations), *mapped files* (RssFile: the runtime's and the " +
@@ -336,10 +336,12 @@ public sealed class Report(BenchOptions options, Results results)
         var d = results.Burst.Drain;
         if (d.EventsPerSecond > 0)
             Line($"- **Drain**: {BenchOptions.ConcurrencyLimit * 1000 / d.EventsPerSecond:0.0} ms per event at the limit, of which W = {options.WorkMilliseconds} ms " +
-                 "is the simulated work; the rest is the Processor's own work per event that runs in series with W while the " +
-                 "event holds its slot: the transaction's other statements and its commit, the broker's acknowledgement and " +
-                 "the next delivery, each a wake-up on cores shared with every other process (DynamoDB is written beside W, " +
-                 "not after it).");
+                 "is the simulated work. An event's PostgreSQL work is one statement, which takes its slot in its first step " +
+                 "and frees it with its commit; the Processor has twice the limit in hand, so deliveries, acknowledgements " +
+                 "and the DynamoDB writes (under slots of their own) run beside the statements, not between them. What is " +
+                 "left in series with W is the statement's own round trip and the wake-ups of processes sharing the cores. " +
+                 $"The slots were busy with W {d.SlotsBusy:0%} of the time; when the statistics' writes are slower than W, " +
+                 "they, not PostgreSQL, bound the rate: DynamoDB Local's CPU per event is in the drain's table.");
         foreach (var process in new[] { Names.Api, Names.Processor })
         {
             if (results.Burst.Composition.TryGetValue(process, out var c))
@@ -379,16 +381,22 @@ public sealed class Report(BenchOptions options, Results results)
             new("ingest p99 ≤ 50 ms", Ms(ours.P99), ours.P99 <= 50),
             new("burst: our ack p99 ≥ 20 × lower than the naive design's", $"{p99Ratio:0.0}× ({Ms(b.Ours.Figures.P99)} vs {Ms(b.Naive.Figures.P99)})", p99Ratio >= 20),
             new($"burst: the database never sees more than the limit ({BenchOptions.ConcurrencyLimit})", $"peak {peak} (naive: {b.Concurrency["naive"].InDatabase})", peak <= BenchOptions.ConcurrencyLimit),
-            new($"drain ≥ 90% of 3 / W = {Ceiling:0} events/s", $"{b.Drain.EventsPerSecond:0.0} events/s = {drainShare:0%}", drainShare >= 0.9),
+            new($"drain ≥ 95% of 3 / W = {Ceiling:0} events/s", $"{b.Drain.EventsPerSecond:0.0} events/s = {drainShare:0%}", drainShare >= 0.95),
         };
+        var apiPerEvent = results.Ingest.Cpu[Names.OursTarget].GetValueOrDefault(Names.Api) * 1e6 / Math.Max(1, ours.Succeeded);
+        targets.Add(new("API CPU per accepted event at the ingest load ≤ 35 µs (on the slower machine of issue 13's two, ≤ 70 µs)",
+            $"{apiPerEvent:0} µs", apiPerEvent <= 35));
+        var rabbitOurs = results.Ingest.Cpu[Names.OursTarget].GetValueOrDefault(Names.RabbitMq) * 1e6 / Math.Max(1, ours.Succeeded);
+        var rabbitRaw = results.Ingest.Cpu[Names.BrokerTarget].GetValueOrDefault(Names.RabbitMq) * 1e6 / Math.Max(1, broker.Succeeded);
+        targets.Add(new("RabbitMQ CPU per event, ours within 10% of (b)", $"{rabbitOurs:0} µs vs {rabbitRaw:0} µs ({Ratio(rabbitOurs, rabbitRaw)})",
+            rabbitOurs <= 1.1 * rabbitRaw));
+        var batchRate = results.Batches.Figures.EventsPerSecond;
+        targets.Add(new("SendGrid batches of 100 ≥ 15,000 events/s", $"{batchRate:N0} events/s", batchRate >= 15_000));
         targets.AddRange(new ConsoleReport(options, results.Console, results.Machine!).Targets());
-        foreach (var process in new[] { Names.Api, Names.Processor })
-        {
-            var during = new[] { results.Ingest.PeakMemory.GetValueOrDefault(process), results.Burst.PeakMemory.GetValueOrDefault(process) };
-            // MB as the issue says it: 200 MB = 200 × 10^6 bytes.
-            var limitMiB = MemoryLimitMiB * 1e6 / (1024 * 1024);
-            targets.Add(new($"{process} under {MemoryLimitMiB:0} MB RSS during 1 and 3", $"{during[0]:0} MiB and {during[1]:0} MiB", during.Max() < limitMiB));
-        }
+        var processor = new[] { results.Ingest.PeakMemory.GetValueOrDefault(Names.Processor), results.Burst.PeakMemory.GetValueOrDefault(Names.Processor) };
+        targets.Add(new("Webhook.Processor peak RSS < 150 MiB (1. ingest; 3. burst + 4. drain)", $"{processor[0]:0} MiB and {processor[1]:0} MiB", processor.Max() < 150));
+        var api = new[] { results.Ingest.PeakMemory.GetValueOrDefault(Names.Api), results.Batches.PeakMemory.GetValueOrDefault(Names.Api) };
+        targets.Add(new("Webhook.Api peak RSS < 150 MiB in 1. ingest, < 250 MiB in 2. batches", $"{api[0]:0} MiB and {api[1]:0} MiB", api[0] < 150 && api[1] < 250));
         return targets;
     }
 
@@ -424,9 +432,12 @@ public sealed class Report(BenchOptions options, Results results)
         }
     }
 
-    void CpuTable(string title, string[] columns, Func<string, Dictionary<string, double>> cpu, Func<string, double> seconds)
+    /// <param name="events">The events each column handled: when given, each cell also says the CPU per event, in µs.</param>
+    void CpuTable(string title, string[] columns, Func<string, Dictionary<string, double>> cpu, Func<string, double> seconds,
+        Func<string, double>? events = null)
     {
-        Line($"{title} (and, in brackets, the share of the machine's {results.Machine!.Cores} cores over the target's wall time):");
+        Line($"{title} (and, in brackets, the share of the machine's {results.Machine!.Cores} cores over the target's wall time" +
+             (events is null ? "" : "; after the dot, the CPU per event it handled") + "):");
         Line();
         Line($"| process | {string.Join(" | ", columns)} |");
         Line($"|---|{string.Concat(columns.Select(_ => "---:|"))}");
@@ -435,7 +446,8 @@ public sealed class Report(BenchOptions options, Results results)
             var cells = columns.Select(c =>
             {
                 var s = cpu(c).GetValueOrDefault(process);
-                return $"{s:0.0} s ({s / (seconds(c) * results.Machine.Cores):0%})";
+                var cell = $"{s:0.0} s ({s / (seconds(c) * results.Machine.Cores):0%})";
+                return events?.Invoke(c) is > 0 and var n ? $"{cell} · {s * 1_000_000 / n:0} µs" : cell;
             });
             Line($"| {process} | {string.Join(" | ", cells)} |");
         }
