@@ -17,6 +17,9 @@ public sealed class ProviderSender(HttpClient client, IReadOnlyList<string> emai
 
     public int EventsPerRequest => eventsPerRequest;
 
+    /// <summary>Webhooks a second sent beyond the stream's length while the caller says to go on.</summary>
+    public const double TrickleRate = 10;
+
     /// <summary>Webhooks sent so far (each once, however many attempts it took).</summary>
     public int SentRequests => Volatile.Read(ref _sentRequests);
 
@@ -28,9 +31,9 @@ public sealed class ProviderSender(HttpClient client, IReadOnlyList<string> emai
     public sealed record Attempt(int Request, int Status, DateTime StartedAt, DateTime EndedAt);
 
     /// <summary>
-    /// Sends <paramref name="requests"/> webhooks, and more while <paramref name="continueWhile"/> holds (a fault not
-    /// over yet: however long it takes on a busy machine, the stream outlasts it), starting at most
-    /// <paramref name="requestsPerSecond"/> a second and keeping at most <paramref name="concurrency"/> in flight, each
+    /// Sends <paramref name="requests"/> webhooks at <paramref name="requestsPerSecond"/>, and then more, at
+    /// <see cref="TrickleRate"/>, while <paramref name="continueWhile"/> holds (a fault not over yet: however long it
+    /// takes on a busy machine, the stream outlasts it), keeping at most <paramref name="concurrency"/> in flight, each
     /// until acknowledged; a webhook is given up (and the stream fails) after <paramref name="giveUpAfter"/> of attempts
     /// (5 minutes unless given).
     /// </summary>
@@ -42,7 +45,10 @@ public sealed class ProviderSender(HttpClient client, IReadOnlyList<string> emai
         var indexes = Enumerable.Range(0, int.MaxValue).TakeWhile(i => i < requests || continueWhile?.Invoke() == true);
         await Parallel.ForEachAsync(indexes, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
         {
-            var due = TimeSpan.FromSeconds(i / requestsPerSecond) - clock.Elapsed;
+            // Beyond the stream's length, a trickle: enough to see how the system answers until the fault is over, without
+            // piling up a backlog that the suite would then wait for.
+            var at = i < requests ? i / requestsPerSecond : requests / requestsPerSecond + (i - requests) / Math.Min(requestsPerSecond, TrickleRate);
+            var due = TimeSpan.FromSeconds(at) - clock.Elapsed;
             if (due > TimeSpan.Zero)
                 await Task.Delay(due, ct);
 
