@@ -113,17 +113,26 @@ public sealed class RunningSystem : IAsyncDisposable
             environment[key] = value;
 
         var system = new RunningSystem(servers, environment, database, dynamo, broker);
-        for (var i = 0; i < processors; i++)
-            await system.AddProcessorAsync();
-        await Task.WhenAll(system.Apis.Select(api => api.StartAsync()));
-        if (servers.Balancer is not null)
-            await system.WaitUntilBalancedAsync();
-        if (console)
+        try
         {
-            system.Console = new HostProcess("Webhook.Console", environment, system.LogFile("console"));
-            await system.Console.StartAsync();
+            for (var i = 0; i < processors; i++)
+                await system.AddProcessorAsync();
+            await Task.WhenAll(system.Apis.Select(api => api.StartAsync()));
+            if (servers.Balancer is not null)
+                await system.WaitUntilBalancedAsync();
+            if (console)
+            {
+                system.Console = new HostProcess("Webhook.Console", environment, system.LogFile("console"));
+                await system.Console.StartAsync();
+            }
+            return system;
         }
-        return system;
+        catch
+        {
+            // A host that did not start must not leave the others running past the test, nor its stores behind.
+            await system.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Starts one more Processor replica, with the system's settings and <paramref name="overrides"/>.</summary>
