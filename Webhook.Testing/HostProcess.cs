@@ -161,10 +161,33 @@ public sealed class HostProcess : IAsyncDisposable
             _log?.WriteLine(line);
     }
 
+    // Hosts' ports: above the servers' profiles (24000-29999) and below Linux's ephemeral range (32768 and up), so that
+    // no outgoing connection is ever given one while its host is down for a restart; each handed out once per process,
+    // so that two hosts of one test never share one (the second would fail to bind, while its readiness check could be
+    // answered by the first).
+    const int FirstHostPort = 30000;
+    const int HostPorts = 32768 - FirstHostPort;
+    static readonly ConcurrentDictionary<int, byte> HandedOut = new();
+    static int _nextHostPort = Random.Shared.Next(HostPorts);
+
     static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var tried = 0; tried < HostPorts; tried++)
+        {
+            var port = FirstHostPort + (int)((uint)Interlocked.Increment(ref _nextHostPort) % HostPorts);
+            if (!HandedOut.TryAdd(port, 0))
+                continue;
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken by another process: try the next one.
+            }
+        }
+        throw new InvalidOperationException($"No free port between {FirstHostPort} and {FirstHostPort + HostPorts - 1}.");
     }
 }
