@@ -17,8 +17,6 @@ public sealed class DatabaseSlots(NpgsqlDataSource dataSource, int lockClass, in
 {
     readonly SlotWait _wait = new(limit, time, logger, taken);
 
-    public int LockClass => lockClass;
-
     /// <summary>
     /// Opens a session and takes a free slot on it, waiting while every slot is taken. The slot is that session's
     /// until the returned handle is disposed, which gives it back and closes the session (back to the pool).

@@ -12,18 +12,15 @@ namespace Webhook.Slots;
 /// </summary>
 public sealed class StatementSlots(int lockClass, int limit, TimeProvider time, ILogger logger, Action<TimeSpan>? taken = null)
 {
+    // First: it refuses a limit below one before the slot's query is written.
     readonly SlotWait _wait = new(limit, time, logger, taken);
-
-    public int LockClass => lockClass;
-
-    public int Limit => _wait.Limit;
 
     /// <summary>
     /// A query to put first in the statement as <c>WITH slot AS MATERIALIZED (…)</c>: one row, the slot's number, when
     /// a slot was free and is now this transaction's; no row when every slot is taken. The rest of the statement must
     /// depend on that row (read from <c>slot</c>), so that it runs only under the slot.
     /// </summary>
-    public string Slot => $"SELECT s FROM generate_series(0, {Limit - 1}) AS s WHERE pg_try_advisory_xact_lock({lockClass}, s) LIMIT 1";
+    public string Slot { get; } = $"SELECT s FROM generate_series(0, {limit - 1}) AS s WHERE pg_try_advisory_xact_lock({lockClass}, s) LIMIT 1";
 
     /// <summary>
     /// Runs the statement until it got a slot: <paramref name="attempt"/> returns null when every slot was taken (and

@@ -41,8 +41,9 @@ public sealed class MarketingDataWriter(NpgsqlDataSource dataSource, StatementSl
 {
     // $1 event id, $2 event type, $3 now, $4 redelivered, $5 email id, $6 occurred at, $7 marks the email's products
     // viewed, $8 is a click, $9 is a spam report. Every step reads the one before it (slot, then claim, then email), so
-    // nothing is written without the slot, and nothing of the event's without its inbox row being new.
-    string ApplySql => $"""
+    // nothing is written without the slot, and nothing of the event's without its inbox row being new. Both statements
+    // are written once, when the writer is made: one writer serves every event.
+    readonly string _applySql = $"""
         WITH slot AS MATERIALIZED ({slots.Slot}),
         claim AS (
             INSERT INTO inbox_messages (event_id, event_type, processed_at, retained)
@@ -80,7 +81,7 @@ public sealed class MarketingDataWriter(NpgsqlDataSource dataSource, StatementSl
         SELECT EXISTS (SELECT 1 FROM slot), EXISTS (SELECT 1 FROM claim), (SELECT customer_id FROM email)
         """;
 
-    string RetainSql => $"""
+    readonly string _retainSql = $"""
         WITH slot AS MATERIALIZED ({slots.Slot}),
         kept AS (
             UPDATE inbox_messages SET retained = true WHERE event_id = $1 AND NOT retained AND EXISTS (SELECT 1 FROM slot)
@@ -91,7 +92,7 @@ public sealed class MarketingDataWriter(NpgsqlDataSource dataSource, StatementSl
     public Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, bool redelivered, CancellationToken cancellationToken) =>
         slots.RunAsync(async ct =>
         {
-            await using var command = dataSource.CreateCommand(ApplySql);
+            await using var command = dataSource.CreateCommand(_applySql);
             var type = message.EventType;
             command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = message.EventId });
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = type });
@@ -116,7 +117,7 @@ public sealed class MarketingDataWriter(NpgsqlDataSource dataSource, StatementSl
     public Task RetainAsync(Guid eventId, CancellationToken cancellationToken) =>
         slots.RunAsync(async ct =>
         {
-            await using var command = dataSource.CreateCommand(RetainSql);
+            await using var command = dataSource.CreateCommand(_retainSql);
             command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = eventId });
             return await command.ExecuteScalarAsync(ct) is true ? true : (bool?)null;
         }, cancellationToken);

@@ -43,7 +43,7 @@ public static class WebhookProcessorExtensions
         services.AddSingleton<IDatabaseSlots>(sp => new DatabaseSlots(sp.GetRequiredService<NpgsqlDataSource>(), SlotLocks.Statistics,
             sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<DatabaseSlots>>(), sp.GetRequiredService<ProcessingMetrics>().SlotTaken));
-        services.AddScoped<IMarketingDataWriter, MarketingDataWriter>();
+        services.AddSingleton<IMarketingDataWriter, MarketingDataWriter>();
 
         services.AddScoped<IEmailStatistics, DynamoEmailStatistics>();
 

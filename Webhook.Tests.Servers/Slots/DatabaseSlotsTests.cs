@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Webhook.Slots;
+using Webhook.Testing;
 using Webhook.Tests.Servers.Fixtures;
 
 namespace Webhook.Tests.Servers.Slots;
@@ -35,8 +36,8 @@ public class DatabaseSlotsTests(PostgresDatabase database) : IClassFixture<Postg
             await using (await SlotsOn(dataSource).TakeAsync(CancellationToken.None))
             {
                 var now = Interlocked.Increment(ref current);
-                InterlockedMax(ref peak, now);
-                InterlockedMax(ref peakInPostgres, await SlotsHeldAsync(SlotLocks.Statistics));
+                Peaks.Raise(ref peak, now);
+                Peaks.Raise(ref peakInPostgres, await SlotsHeldAsync(SlotLocks.Statistics));
                 await Task.Delay(100);
                 Interlocked.Decrement(ref current);
             }
@@ -86,7 +87,7 @@ public class DatabaseSlotsTests(PostgresDatabase database) : IClassFixture<Postg
         var sampling = Task.Run(async () =>
         {
             while (Volatile.Read(ref running))
-                InterlockedMax(ref peakInPostgres, await SlotsHeldAsync(SlotLocks.Postgres));
+                Peaks.Raise(ref peakInPostgres, await SlotsHeldAsync(SlotLocks.Postgres));
         });
 
         // Each statement holds its slot for 100 ms, and sleeps only when it got one.
@@ -147,13 +148,5 @@ public class DatabaseSlotsTests(PostgresDatabase database) : IClassFixture<Postg
             await connection.DisposeAsync();
         }
         Assert.Equal(0, await SlotsHeldAsync(SlotLocks.Postgres));
-    }
-
-    static void InterlockedMax(ref int target, int value)
-    {
-        int seen;
-        while (value > (seen = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen)
-        {
-        }
     }
 }

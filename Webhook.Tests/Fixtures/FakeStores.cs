@@ -4,6 +4,7 @@ using Webhook.Processor.Data;
 using Webhook.Processor.Stats;
 using Webhook.Slots;
 using Webhook.Storage;
+using Webhook.Testing;
 
 namespace Webhook.Tests.Fixtures;
 
@@ -34,10 +35,7 @@ public sealed class RecordingMarketingData(TimeSpan? delay = null, Func<EmailEve
         var now = Interlocked.Increment(ref _current);
         try
         {
-            int seen;
-            while (now > (seen = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, now, seen) != seen)
-            {
-            }
+            Peaks.Raise(ref _peak, now);
 
             if (delay is { } d)
                 await Task.Delay(d, cancellationToken);
@@ -74,10 +72,7 @@ public sealed class InMemoryStatistics(Task? release = null) : IEmailStatistics
         var now = Interlocked.Increment(ref _current);
         try
         {
-            int seen;
-            while (now > (seen = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, now, seen) != seen)
-            {
-            }
+            Peaks.Raise(ref _peak, now);
             if (release is not null)
             {
                 Interlocked.Increment(ref _waiting);
@@ -108,10 +103,7 @@ public sealed class CountingSlots : IDatabaseSlots
     {
         Interlocked.Increment(ref _taken);
         var now = Interlocked.Increment(ref _held);
-        int seen;
-        while (now > (seen = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, now, seen) != seen)
-        {
-        }
+        Peaks.Raise(ref _peak, now);
         return Task.FromResult<IAsyncDisposable>(new Slot(this));
     }
 

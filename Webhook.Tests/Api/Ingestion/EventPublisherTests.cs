@@ -20,10 +20,7 @@ public class EventPublisherTests
         await using var factory = new ApiFactory(configurePublish: p => p.UseExecuteAsync(async _ =>
         {
             var now = Interlocked.Increment(ref inFlight);
-            int seen;
-            while (now > (seen = Volatile.Read(ref peak)) && Interlocked.CompareExchange(ref peak, now, seen) != seen)
-            {
-            }
+            Peaks.Raise(ref peak, now);
             await release.Task;
             Interlocked.Decrement(ref inFlight);
         }));
