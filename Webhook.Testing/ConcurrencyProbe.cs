@@ -5,7 +5,10 @@ namespace Webhook.Testing;
 /// every event's statement) counts, at that moment, the Processors' sessions that are inside a transaction, its own
 /// included (an event's work in PostgreSQL is one statement, and so one transaction), records the count, and holds its
 /// transaction a little so that overlaps show. A session taking a statistics slot, or giving one back, is not working
-/// on an event in PostgreSQL and is not counted (those sessions hold their slot for a DynamoDB write).
+/// on an event in PostgreSQL and is not counted (those sessions hold their slot for a DynamoDB write). Nor is a session
+/// running the pool's reset, which Npgsql sends ahead of a reused session's next statement: <c>DISCARD ALL</c> cannot
+/// run inside a transaction block, so that session is in no event's transaction (the other form of the reset releases
+/// advisory locks, and the filter on them leaves it out too).
 /// </summary>
 public static class ConcurrencyProbe
 {
@@ -22,7 +25,7 @@ public static class ConcurrencyProbe
             SELECT count(*), string_agg(pid || ' ' || state || ': ' || left(query, 80), ' | ') FROM pg_stat_activity
             WHERE datname = current_database() AND application_name = 'Webhook.Processor' AND backend_type = 'client backend'
               AND xact_start IS NOT NULL
-              AND query NOT LIKE '%pg_try_advisory_lock%' AND query NOT LIKE '%pg_advisory_unlock%';
+              AND query NOT LIKE '%pg_try_advisory_lock%' AND query NOT LIKE '%pg_advisory_unlock%' AND query <> 'DISCARD ALL';
             PERFORM pg_sleep({{hold.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}});
             RETURN NEW;
         END $$;
