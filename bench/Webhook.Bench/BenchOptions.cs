@@ -42,6 +42,11 @@ public sealed record BenchOptions
     public const int ConcurrencyLimit = 3;
     public const int BatchSize = 100;
     public double WarmupSeconds => Quick ? 1 : 3;
+    /// <summary>
+    /// The longest a target warms up: slices of <see cref="WarmupSeconds"/> until the CPU its process spends per request
+    /// stops falling (a quick run keeps to one slice).
+    /// </summary>
+    public double MaxWarmupSeconds => Quick ? WarmupSeconds : 60;
     public IReadOnlyList<string> Arguments { get; init; } = [];
 
     public static BenchOptions? Parse(string[] args)
