@@ -198,22 +198,18 @@ public sealed class BenchmarkRun(BenchOptions options)
 
     async Task<IngestResult> IngestAsync(Requests requests, HttpClient api, HttpClient baselines, BrokerCeiling broker, CancellationToken ct)
     {
-        var targets = new (string Name, Func<long, CancellationToken, Task<int>> Operation)[]
+        // Each target with the process whose CPU per request ends its warm-up.
+        var targets = new (string Name, string Process, Func<long, CancellationToken, Task<int>> Operation)[]
         {
-            (Names.BareTarget, (n, c) => LoadGenerator.SendAsync(baselines, requests.Standard("/bare", n), c)),
-            (Names.OursTarget, (n, c) => LoadGenerator.SendAsync(api, requests.Standard("/webhooks/email", n), c)),
-            (Names.BrokerTarget, broker.PublishAsync),
+            (Names.BareTarget, Names.Baselines, (n, c) => LoadGenerator.SendAsync(baselines, requests.Standard("/bare", n), c)),
+            (Names.OursTarget, Names.Api, (n, c) => LoadGenerator.SendAsync(api, requests.Standard("/webhooks/email", n), c)),
+            (Names.BrokerTarget, Names.Generator, broker.PublishAsync),
         };
         Console.WriteLine($"1. Ingest: {targets.Length} targets × {options.Rounds} rounds of {options.DurationSeconds / options.Rounds:0.#} s, {options.Connections} at once");
 
-        // The process whose CPU per request ends each target's warm-up.
-        var serving = new Dictionary<string, string>
-        {
-            [Names.BareTarget] = Names.Baselines, [Names.OursTarget] = Names.Api, [Names.BrokerTarget] = Names.Generator,
-        };
         var warmup = new Dictionary<string, double>();
-        foreach (var (name, operation) in targets)
-            warmup[name] = await WarmUpAsync(serving[name], 1, operation, ct);
+        foreach (var (name, process, operation) in targets)
+            warmup[name] = await WarmUpAsync(process, 1, operation, ct);
         Console.WriteLine($"   warmed up: {string.Join(", ", targets.Select(t => $"{t.Name} {warmup[t.Name]:0} s"))}");
 
         _stats.ResetPeaks();
@@ -223,7 +219,7 @@ public sealed class BenchmarkRun(BenchOptions options)
         for (var r = 0; r < options.Rounds; r++)
         {
             // Interleaved, so a neighbour's build slowing the machine for a while weighs on every target alike.
-            foreach (var (name, operation) in targets)
+            foreach (var (name, _, operation) in targets)
             {
                 var before = _stats.CpuSeconds();
                 parts[name].Add(await LoadGenerator.RunAsync(options.Connections, round, null, 1, operation, ct));
@@ -233,7 +229,7 @@ public sealed class BenchmarkRun(BenchOptions options)
         var peaks = _stats.PeakMemoryMiB();
 
         var figures = parts.ToDictionary(p => p.Key, p => LoadFigures.Of(Recording.Combine(p.Value)));
-        foreach (var (name, _) in targets)
+        foreach (var (name, _, _) in targets)
             Console.WriteLine($"   {name,-28} {Line(figures[name])}");
         var ours = figures[Names.OursTarget];
         Console.WriteLine($"   ours / HTTP ceiling = {ours.EventsPerSecond / figures[Names.BareTarget].EventsPerSecond:0%}, " +
