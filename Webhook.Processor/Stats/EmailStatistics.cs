@@ -16,8 +16,11 @@ public interface IEmailStatistics
 /// One DynamoDB transaction per event: the event's own item, written only if absent, and the counters it moves (the
 /// email's totals, the day's count of its type, the email's count of its type that day).
 /// An event delivered twice fails its condition, which cancels the whole transaction, so it is counted once.
-/// First and last open need the current values (events arrive out of order): those are read first and the
-/// transaction is conditional on them being unchanged, retried when another event for the email got in between.
+/// First and last open: an open is first taken to be the email's latest (opens mostly arrive in order), so the
+/// transaction sets it as the last open on the condition that no later one is recorded, and as the first if there is
+/// none, without reading anything. An open older than the last one recorded (out of order) cancels that; then the
+/// current values are read and the transaction is conditional on them being unchanged, retried when another event for
+/// the email got in between.
 /// </summary>
 public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables tables) : IEmailStatistics
 {
@@ -51,9 +54,10 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
 
     async Task<bool> RecordOnceAsync(EmailEventReceived message, CancellationToken cancellationToken)
     {
+        var latest = message.EventType == EmailEventTypes.Opened;
         for (var attempt = 1; ; attempt++)
         {
-            var emailUpdate = await BuildEmailUpdateAsync(message, cancellationToken);
+            var emailUpdate = latest ? LatestOpenUpdate(message) : await BuildEmailUpdateAsync(message, cancellationToken);
             var request = new TransactWriteItemsRequest
             {
                 TransactItems =
@@ -74,6 +78,12 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
             {
                 if (reasons[0].Code == ConditionalCheckFailed)
                     return false;
+                if (latest && reasons[1].Code == ConditionalCheckFailed)
+                {
+                    // A later open is recorded already: this one may still be the first. Read, then write both.
+                    latest = false;
+                    continue;
+                }
                 var raced = reasons[1].Code == ConditionalCheckFailed || reasons.Any(r => r.Code == "TransactionConflict");
                 if (!raced || attempt == MaxAttempts)
                     throw;
@@ -108,32 +118,51 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":one"] = new() { N = "1" } },
     };
 
-    async Task<Update> BuildEmailUpdateAsync(EmailEventReceived message, CancellationToken ct)
+    /// <summary>
+    /// The totals' update for an open taken to be the email's latest: it becomes the last open unless a later one is
+    /// recorded (which cancels the transaction), and the first when none is recorded.
+    /// </summary>
+    Update LatestOpenUpdate(EmailEventReceived message)
+    {
+        var update = EmailUpdate(message, out var names, out var values);
+        names["#first"] = StatsTables.CounterAttributes.FirstOpenedAt;
+        names["#last"] = StatsTables.CounterAttributes.LastOpenedAt;
+        values[":at"] = new() { S = StatsTables.FormatTime(message.OccurredAt) };
+        update.UpdateExpression = $"{SetShard}, #last = :at, #first = if_not_exists(#first, :at) {AddCounters(message)}";
+        update.ConditionExpression = "attribute_not_exists(#last) OR #last <= :at";
+        return update;
+    }
+
+    const string SetShard = "SET #shard = :shard";
+
+    static string AddCounters(EmailEventReceived message) =>
+        StatsTables.CounterOf(message.EventType) is null ? "ADD #events :one" : "ADD #events :one, #counter :one";
+
+    /// <summary>The totals' update without first and last open: the counters and the top lists' shard.</summary>
+    Update EmailUpdate(EmailEventReceived message, out Dictionary<string, string> names, out Dictionary<string, AttributeValue> values)
     {
         // TopShard places the email in the indexes that rank the emails by each counter (the top lists).
-        var names = new Dictionary<string, string> { ["#events"] = "Events", ["#shard"] = StatsTables.CounterAttributes.TopShard };
-        var values = new Dictionary<string, AttributeValue>
+        names = new Dictionary<string, string> { ["#events"] = "Events", ["#shard"] = StatsTables.CounterAttributes.TopShard };
+        values = new Dictionary<string, AttributeValue>
         {
             [":one"] = new() { N = "1" },
             [":shard"] = new() { S = StatsTables.TopShardOf(message.EmailId) },
         };
-        var set = "SET #shard = :shard";
-        var add = "ADD #events :one";
-        var counter = StatsTables.CounterOf(message.EventType);
-        if (counter is not null)
-        {
+        if (StatsTables.CounterOf(message.EventType) is { } counter)
             names["#counter"] = counter;
-            add += ", #counter :one";
-        }
-
-        var update = new Update
+        return new Update
         {
             TableName = tables.Counters,
             Key = StatsTables.Key(StatsTables.EmailKey(message.EmailId), StatsTables.TotalsSortKey),
-            UpdateExpression = $"{set} {add}",
+            UpdateExpression = $"{SetShard} {AddCounters(message)}",
             ExpressionAttributeNames = names,
             ExpressionAttributeValues = values,
         };
+    }
+
+    async Task<Update> BuildEmailUpdateAsync(EmailEventReceived message, CancellationToken ct)
+    {
+        var update = EmailUpdate(message, out var names, out var values);
         if (message.EventType != EmailEventTypes.Opened)
             return update;
 
@@ -152,11 +181,11 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         if (newFirst == first && newLast == last)
             return update;
 
-        names["#first"] = "FirstOpenedAt";
-        names["#last"] = "LastOpenedAt";
+        names["#first"] = StatsTables.CounterAttributes.FirstOpenedAt;
+        names["#last"] = StatsTables.CounterAttributes.LastOpenedAt;
         values[":first"] = new() { S = newFirst };
         values[":last"] = new() { S = newLast };
-        update.UpdateExpression = $"{set}, #first = :first, #last = :last {add}";
+        update.UpdateExpression = $"{SetShard}, #first = :first, #last = :last {AddCounters(message)}";
         if (first is null)
         {
             update.ConditionExpression = "attribute_not_exists(#first)";

@@ -80,6 +80,38 @@ public class DynamoEmailStatisticsTests(DynamoTables fixture) : IClassFixture<Dy
     }
 
     [Fact]
+    public async Task Should_count_a_late_open_once_when_it_is_recorded_twice()
+    {
+        var emailId = NewEmailId();
+        var late = Event(emailId, EmailEventTypes.Opened, T0);
+        Assert.True(await Statistics.RecordAsync(Event(emailId, EmailEventTypes.Opened, T0.AddHours(2)), CancellationToken.None));
+
+        Assert.True(await Statistics.RecordAsync(late, CancellationToken.None));
+        Assert.False(await Statistics.RecordAsync(late, CancellationToken.None));
+
+        Assert.Equal(2, await dynamo.EmailCounterAsync(emailId, "Opens"));
+        var totals = await dynamo.EmailTotalsAsync(emailId);
+        Assert.Equal(StatsTables.FormatTime(T0), totals!["FirstOpenedAt"].S);
+        Assert.Equal(StatsTables.FormatTime(T0.AddHours(2)), totals["LastOpenedAt"].S);
+    }
+
+    [Fact]
+    public async Task Should_keep_the_first_open_when_a_later_one_comes_to_an_email_with_other_events()
+    {
+        var emailId = NewEmailId();
+        await Statistics.RecordAsync(Event(emailId, EmailEventTypes.Clicked, T0), CancellationToken.None);
+        await Statistics.RecordAsync(Event(emailId, EmailEventTypes.Opened, T0.AddHours(1)), CancellationToken.None);
+        await Statistics.RecordAsync(Event(emailId, EmailEventTypes.Opened, T0.AddHours(1)), CancellationToken.None);
+        await Statistics.RecordAsync(Event(emailId, EmailEventTypes.Opened, T0.AddHours(4)), CancellationToken.None);
+
+        Assert.Equal(3, await dynamo.EmailCounterAsync(emailId, "Opens"));
+        Assert.Equal(4, await dynamo.EmailCounterAsync(emailId, "Events"));
+        var totals = await dynamo.EmailTotalsAsync(emailId);
+        Assert.Equal(StatsTables.FormatTime(T0.AddHours(1)), totals!["FirstOpenedAt"].S);
+        Assert.Equal(StatsTables.FormatTime(T0.AddHours(4)), totals["LastOpenedAt"].S);
+    }
+
+    [Fact]
     public async Task Should_count_every_open_and_keep_the_extremes_when_opens_race()
     {
         var emailId = NewEmailId();
