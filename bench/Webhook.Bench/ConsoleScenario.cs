@@ -83,7 +83,9 @@ public sealed class ConsoleScenario(BenchOptions options, LocalServers servers, 
                 Console.WriteLine($"Kept: the console's DynamoDB Local at {store.DynamoServiceUrl}, tables {tables.Prefix}*, data in {StoreDirectory}");
             else
                 await tables.DisposeAsync();
-            if (!options.KeepData && !options.KeepServers)
+            // Its data and port are this run's own, so a later run cannot reuse it: --keep-servers keeps only the
+            // profile's servers.
+            if (!options.KeepData)
             {
                 await store.StopAsync(CancellationToken.None, "dynamodb");
                 Directory.Delete(StoreDirectory, recursive: true);
