@@ -355,7 +355,14 @@ public sealed class Report(BenchOptions options, Results results)
                  "and the DynamoDB writes (under slots of their own) run beside the statements, not between them. What is " +
                  "left in series with W is the statement's own round trip and the wake-ups of processes sharing the cores. " +
                  $"The slots were busy with W {d.SlotsBusy:0%} of the time; when the statistics' writes are slower than W, " +
-                 "they, not PostgreSQL, bound the rate: DynamoDB Local's CPU per event is in the drain's table.");
+                 "they, not PostgreSQL, bound the rate, since they run at most the limit at once too. " +
+                 (d.Applied > 0 && d.Cpu.TryGetValue(Names.Dynamo, out var dynamo)
+                     ? $"DynamoDB Local spent {dynamo * 1000 / d.Applied:0.0} ms of CPU per event applied (one transaction of four items, " +
+                       "and a read for an open that came out of order): at the ceiling it would need " +
+                       $"{dynamo / d.Applied * BenchOptions.ConcurrencyLimit * 1000 / options.WorkMilliseconds:0%} of one core for itself. " +
+                       "Its cost per transaction is the emulator's own: 5-7 ms of CPU, one at a time, whether its data is on disk, on a tmpfs or in memory " +
+                       "([profiles.md](profiles.md#4-the-drain-the-processors-idle-workers-and-dynamodb-local))."
+                     : ""));
         foreach (var process in new[] { Names.Api, Names.Processor })
         {
             if (results.Burst.Composition.TryGetValue(process, out var c))
