@@ -18,7 +18,7 @@ public sealed class ProcessingMetrics
         _processed = meter.CreateCounter<long>("webhook.events.processed", "{event}", "Events consumed, by type and outcome.");
         _unknownEmails = meter.CreateCounter<long>("webhook.events.unknown_email", "{event}", "Events for an email the database does not know.");
         _inFlight = meter.CreateUpDownCounter<long>("webhook.events.in_flight", "{event}", "Events being processed now in this process.");
-        _slotWait = meter.CreateHistogram<double>("webhook.processor.slot_wait", "s", "How long an event waited for a free database slot.");
+        _slotWait = meter.CreateHistogram<double>(SlotWaitInstrument, "s", "How long an event waited for a free slot, by store (postgres, dynamodb).");
     }
 
     public IDisposable StartProcessing()
@@ -37,7 +37,20 @@ public sealed class ProcessingMetrics
             _unknownEmails.Add(1);
     }
 
-    public void SlotTaken(TimeSpan waited) => _slotWait.Record(waited.TotalSeconds);
+    public const string SlotWaitInstrument = "webhook.processor.slot_wait";
+
+    /// <summary>The store tag of the slots for PostgreSQL's work.</summary>
+    public const string PostgresStore = "postgres";
+
+    /// <summary>The store tag of the slots for the statistics' writes to DynamoDB.</summary>
+    public const string StatisticsStore = "dynamodb";
+
+    /// <summary>
+    /// A slot of <paramref name="store"/> was taken after <paramref name="waited"/>: each store has a limit of its
+    /// own, so that a wait shows which of them is full.
+    /// </summary>
+    public void SlotTaken(string store, TimeSpan waited) =>
+        _slotWait.Record(waited.TotalSeconds, new KeyValuePair<string, object?>("store", store));
 
     sealed class InFlight(UpDownCounter<long> counter) : IDisposable
     {

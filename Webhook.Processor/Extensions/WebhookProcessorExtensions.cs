@@ -38,11 +38,21 @@ public static class WebhookProcessorExtensions
             sp.GetRequiredService<IOptions<PostgresOptions>>().Value.Postgres!, sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit)));
         services.AddDbContext<WebhookDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<StoreGates>();
-        services.AddSingleton(sp => new StatementSlots(SlotLocks.Postgres, sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit,
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StatementSlots>>(), sp.GetRequiredService<ProcessingMetrics>().SlotTaken));
-        services.AddSingleton<IDatabaseSlots>(sp => new DatabaseSlots(sp.GetRequiredService<NpgsqlDataSource>(), SlotLocks.Statistics,
-            sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<DatabaseSlots>>(), sp.GetRequiredService<ProcessingMetrics>().SlotTaken));
+        // Each store's waits are tagged with it: the two limits fill up independently.
+        services.AddSingleton(sp =>
+        {
+            var metrics = sp.GetRequiredService<ProcessingMetrics>();
+            return new StatementSlots(SlotLocks.Postgres, sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StatementSlots>>(),
+                waited => metrics.SlotTaken(ProcessingMetrics.PostgresStore, waited));
+        });
+        services.AddSingleton<IDatabaseSlots>(sp =>
+        {
+            var metrics = sp.GetRequiredService<ProcessingMetrics>();
+            return new DatabaseSlots(sp.GetRequiredService<NpgsqlDataSource>(), SlotLocks.Statistics,
+                sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit, sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<DatabaseSlots>>(), waited => metrics.SlotTaken(ProcessingMetrics.StatisticsStore, waited));
+        });
         services.AddSingleton<IMarketingDataWriter, MarketingDataWriter>();
 
         services.AddScoped<IEmailStatistics, DynamoEmailStatistics>();

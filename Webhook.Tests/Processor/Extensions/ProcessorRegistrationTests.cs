@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Webhook.Processor.Consumers;
 using Webhook.Processor.Data;
+using Webhook.Slots;
 using Webhook.Tests.Fixtures;
 
 namespace Webhook.Tests.Processor.Extensions;
@@ -33,5 +36,32 @@ public class ProcessorRegistrationTests
         var db = scope.ServiceProvider.GetRequiredService<WebhookDbContext>();
 
         Assert.False(db.Database.CreateExecutionStrategy().RetriesOnFailure);
+    }
+
+    [Fact]
+    public async Task Should_record_a_wait_for_postgresql_slots_under_the_postgres_store()
+    {
+        await using var factory = new ProcessorHarnessFactory(new RecordingMarketingData(), new InMemoryStatistics());
+        var meters = factory.Services.GetRequiredService<IMeterFactory>();
+        var stores = new List<object?>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == meters && instrument.Name == ProcessingMetrics.SlotWaitInstrument)
+                    l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "store")
+                    stores.Add(tag.Value);
+        });
+        listener.Start();
+
+        await factory.Services.GetRequiredService<StatementSlots>().RunAsync(_ => Task.FromResult<int?>(1), CancellationToken.None);
+
+        Assert.Equal([ProcessingMetrics.PostgresStore], stores);
     }
 }
