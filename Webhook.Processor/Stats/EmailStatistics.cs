@@ -37,8 +37,7 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         {
             // MassTransit's fault headers name the innermost exception, which for the AWS SDK is an anonymous HTTP
             // error; the error queue should say what DynamoDB refused and why.
-            throw new StatisticsRejectedException(
-                $"DynamoDB refused event {message.EventId} ({ex.ErrorCode ?? ex.GetType().Name}): {ex.Message}");
+            throw new StatisticsRejectedException($"DynamoDB refused event {message.EventId} {WhyRefused(ex)}");
         }
         // Anything else (a table missing, access denied, DynamoDB down) is not this event's fault: it propagates as it
         // is, and consumption waits until it is fixed (EventFailures).
@@ -51,6 +50,18 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
     static bool RefusesTheEvent(AmazonDynamoDBException ex) =>
         ex.ErrorCode == "ValidationException"
         || ex is TransactionCanceledException { CancellationReasons: { } reasons } && reasons.Any(r => r.Code == "ValidationError");
+
+    /// <summary>
+    /// DynamoDB's own words: the error's code and message, or for a cancelled transaction the reasons it gives for
+    /// the items it refused (the transaction's own message only points at them).
+    /// </summary>
+    static string WhyRefused(AmazonDynamoDBException ex)
+    {
+        var refused = ex is TransactionCanceledException { CancellationReasons: { } reasons }
+            ? reasons.Where(r => r.Code is not (null or "None")).Select(r => r.Message is null ? $"({r.Code})" : $"({r.Code}): {r.Message}").ToList()
+            : [];
+        return refused.Count > 0 ? string.Join("; ", refused) : $"({ex.ErrorCode ?? ex.GetType().Name}): {ex.Message}";
+    }
 
     async Task<bool> RecordOnceAsync(EmailEventReceived message, CancellationToken cancellationToken)
     {

@@ -29,7 +29,7 @@ public class OperatorPagesTests(DeadLetterFixture system)
         Assert.Equal(2, await page.Locator("#dead-letters tbody tr").CountAsync());
         await Fixtures.Browser.ScreenshotAsync(page, "dead-letters");
         await page.ClickAsync($"a:text-is('{ids[0]}')");
-        Assert.Contains("ValidationException", await page.Locator("#reason").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("ValidationError", await page.Locator("#reason").InnerTextAsync(), StringComparison.Ordinal);
         await Fixtures.Browser.ScreenshotAsync(page, "dead-letter");
 
         // Fixed: replay the one selected, watch the replay finish.

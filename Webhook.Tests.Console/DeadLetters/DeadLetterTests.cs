@@ -50,7 +50,7 @@ public class DeadLetterTests(DeadLetterFixture system)
         Assert.Equal(listed.Reason, shown.Reason);
         // DynamoDB's own words, not the AWS SDK's anonymous inner HTTP error.
         Assert.Equal(typeof(Webhook.Processor.Stats.StatisticsRejectedException).FullName, shown.ExceptionType);
-        Assert.Contains("ValidationException", shown.Reason, StringComparison.Ordinal);
+        Assert.Contains("ValidationError", shown.Reason, StringComparison.Ordinal);
         Assert.Contains("DynamoEmailStatistics", shown.StackTrace, StringComparison.Ordinal);
         Assert.Equal(email.EmailId, shown.Body!.Value.GetProperty("message").GetProperty("emailId").GetString());
 

@@ -107,7 +107,8 @@ public sealed class DeadLetterFixture : IAsyncLifetime
 
     /// <summary>
     /// Statistics tables that refuse every event: their keys are numbers where the Processor writes text, which
-    /// DynamoDB answers with a ValidationException, as it answers data it will never take.
+    /// DynamoDB answers by cancelling the event's transaction for a ValidationError, as it answers data it will never
+    /// take.
     /// </summary>
     async Task<string> RefusingTablesAsync()
     {
