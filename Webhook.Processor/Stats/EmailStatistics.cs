@@ -135,10 +135,10 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
     /// </summary>
     Update LatestOpenUpdate(EmailEventReceived message)
     {
-        var update = EmailUpdate(message, out var names, out var values);
-        names["#first"] = StatsTables.CounterAttributes.FirstOpenedAt;
-        names["#last"] = StatsTables.CounterAttributes.LastOpenedAt;
-        values[":at"] = new() { S = StatsTables.FormatTime(message.OccurredAt) };
+        var update = EmailUpdate(message);
+        update.ExpressionAttributeNames["#first"] = StatsTables.CounterAttributes.FirstOpenedAt;
+        update.ExpressionAttributeNames["#last"] = StatsTables.CounterAttributes.LastOpenedAt;
+        update.ExpressionAttributeValues[":at"] = new() { S = StatsTables.FormatTime(message.OccurredAt) };
         update.UpdateExpression = $"{SetShard}, #last = :at, #first = if_not_exists(#first, :at) {AddCounters(message)}";
         update.ConditionExpression = "attribute_not_exists(#last) OR #last <= :at";
         return update;
@@ -150,11 +150,11 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         StatsTables.CounterOf(message.EventType) is null ? "ADD #events :one" : "ADD #events :one, #counter :one";
 
     /// <summary>The totals' update without first and last open: the counters and the top lists' shard.</summary>
-    Update EmailUpdate(EmailEventReceived message, out Dictionary<string, string> names, out Dictionary<string, AttributeValue> values)
+    Update EmailUpdate(EmailEventReceived message)
     {
         // TopShard places the email in the indexes that rank the emails by each counter (the top lists).
-        names = new Dictionary<string, string> { ["#events"] = "Events", ["#shard"] = StatsTables.CounterAttributes.TopShard };
-        values = new Dictionary<string, AttributeValue>
+        var names = new Dictionary<string, string> { ["#events"] = "Events", ["#shard"] = StatsTables.CounterAttributes.TopShard };
+        var values = new Dictionary<string, AttributeValue>
         {
             [":one"] = new() { N = "1" },
             [":shard"] = new() { S = StatsTables.TopShardOf(message.EmailId) },
@@ -173,7 +173,7 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
 
     async Task<Update> BuildEmailUpdateAsync(EmailEventReceived message, CancellationToken ct)
     {
-        var update = EmailUpdate(message, out var names, out var values);
+        var update = EmailUpdate(message);
         if (message.EventType != EmailEventTypes.Opened)
             return update;
 
@@ -192,6 +192,8 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         if (newFirst == first && newLast == last)
             return update;
 
+        var names = update.ExpressionAttributeNames;
+        var values = update.ExpressionAttributeValues;
         names["#first"] = StatsTables.CounterAttributes.FirstOpenedAt;
         names["#last"] = StatsTables.CounterAttributes.LastOpenedAt;
         values[":first"] = new() { S = newFirst };
