@@ -1,3 +1,5 @@
+using Webhook.Slots;
+
 namespace Webhook.Testing;
 
 /// <summary>
@@ -8,7 +10,11 @@ namespace Webhook.Testing;
 /// on an event in PostgreSQL and is not counted (those sessions hold their slot for a DynamoDB write). Nor is a session
 /// running the pool's reset, which Npgsql sends ahead of a reused session's next statement: <c>DISCARD ALL</c> cannot
 /// run inside a transaction block, so that session is in no event's transaction (the other form of the reset releases
-/// advisory locks, and the filter on them leaves it out too).
+/// advisory locks, and the filter on them leaves it out too). Nor, last, is a session in an event's statement that
+/// holds no PostgreSQL slot: its attempt found every slot taken and does nothing, or its transaction is ending (a
+/// backend gives its locks back before it leaves the transaction in pg_stat_activity, and one whose server shuts down
+/// tells its client before either, so the client's next attempt can already be at work under the slot it left). The
+/// inserting session is counted whatever it holds, and so is any session inside a transaction in another statement.
 /// </summary>
 public static class ConcurrencyProbe
 {
@@ -22,10 +28,18 @@ public static class ConcurrencyProbe
         BEGIN
             PERFORM pg_stat_clear_snapshot();
             INSERT INTO concurrency_samples (active, sessions)
-            SELECT count(*), string_agg(pid || ' ' || state || ': ' || left(query, 80), ' | ') FROM pg_stat_activity
-            WHERE datname = current_database() AND application_name = 'Webhook.Processor' AND backend_type = 'client backend'
-              AND xact_start IS NOT NULL
-              AND query NOT LIKE '%pg_try_advisory_lock%' AND query NOT LIKE '%pg_advisory_unlock%' AND query <> 'DISCARD ALL';
+            SELECT count(*), string_agg(a.pid || ' since ' || to_char(a.backend_start, 'HH24:MI:SS.MS') || ' ' || a.state
+                || coalesce(' ' || a.wait_event_type || '/' || a.wait_event, '')
+                || CASE WHEN held.slot THEN ' holding a slot' ELSE ' holding no slot' END
+                || CASE WHEN a.pid = pg_backend_pid() THEN ' (this event)' ELSE '' END
+                || ': ' || left(a.query, 60), ' | ')
+            FROM pg_stat_activity a
+            CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory'
+                AND l.granted AND l.classid = {{SlotLocks.Postgres}} AND l.objsubid = 2) AS slot) held
+            WHERE a.datname = current_database() AND a.application_name = 'Webhook.Processor' AND a.backend_type = 'client backend'
+              AND a.xact_start IS NOT NULL
+              AND a.query NOT LIKE '%pg_try_advisory_lock%' AND a.query NOT LIKE '%pg_advisory_unlock%' AND a.query <> 'DISCARD ALL'
+              AND (held.slot OR a.pid = pg_backend_pid() OR a.query NOT LIKE '%pg_try_advisory_xact_lock({{SlotLocks.Postgres}},%');
             PERFORM pg_sleep({{hold.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}});
             RETURN NEW;
         END $$;
