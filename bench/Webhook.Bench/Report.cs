@@ -347,6 +347,7 @@ public sealed class Report(BenchOptions options, Results results)
              "CPU is the kernel (sends on two sockets per event, thread switches), about a quarter the runtime's " +
              "async machinery and thread pool, a few percent each MassTransit, JSON, HMAC and our own code. With " +
              "SendGrid batches the garbage collector's threads take 37% of it.");
+        Line(BatchesBound());
         var d = results.Burst.Drain;
         if (d.EventsPerSecond > 0)
             Line($"- **Drain**: {BenchOptions.ConcurrencyLimit * 1000 / d.EventsPerSecond:0.0} ms per event at the limit, of which W = {options.WorkMilliseconds} ms " +
@@ -422,6 +423,35 @@ public sealed class Report(BenchOptions options, Results results)
     }
 
     // ------------------------------------------------------------------------------------------ helpers
+
+    /// <summary>What the batches' rate is measured against: the machine's cores, and the broker's own ceiling (b).</summary>
+    string BatchesBound()
+    {
+        var b = results.Batches;
+        var seconds = Math.Max(b.Figures.Seconds, 1e-9);
+        var cores = results.Machine!.Cores;
+        double Share(string process) => b.Cpu.GetValueOrDefault(process) / seconds / cores;
+        var ceiling = results.Ingest.Figures[Names.BrokerTarget].EventsPerSecond;
+        var ofCeiling = ceiling > 0 ? b.Figures.EventsPerSecond / ceiling : 0;
+        // EventPublisher.PublishesInFlight: each batch request has at most that many of its publishes awaiting confirms.
+        const int perBatch = 32;
+        var busy = Share(Names.Machine);
+        var text = $"- **Batches** used {busy:0%} of the machine's {cores} cores for {b.Figures.EventsPerSecond:N0} events/s: " +
+                   string.Join(", ", b.Cpu.Where(c => c.Key != Names.Machine && Share(c.Key) >= 0.01).OrderByDescending(c => c.Value)
+                       .Select(c => $"{c.Key} {Share(c.Key):0%}")) +
+                   $"; the Processor and its two stores, working through the queue meanwhile, took {Background(b.Cpu) / seconds / cores:0%} of it. " +
+                   $"That is {ofCeiling:0%} of the broker ceiling (b) of section 1, which has {options.Connections} publishes awaiting " +
+                   $"their confirms where the batches have up to {options.Connections * perBatch:N0} ({options.Connections} × {perBatch}).";
+        // Only what the figures show: with the cores saturated, CPU bounds the rate; with cores to spare and the rate at
+        // the broker's own, the broker's confirms do.
+        if (busy >= 0.9)
+            text += " The cores were saturated: the CPU per event of every process on them (the table above), not the broker's " +
+                    "confirms, bounds the batches, and the drain's share is taken from them as much as the intake's.";
+        else if (ofCeiling >= 0.85)
+            text += $" With cores to spare and {perBatch} times as many publishes in flight, the broker confirmed them at about the " +
+                    "rate of (b): its confirms to the one quorum queue, not the API's CPU, bound the batches on this machine.";
+        return text;
+    }
 
     static double Background(Dictionary<string, double> cpu) =>
         cpu.GetValueOrDefault(Names.Processor) + cpu.GetValueOrDefault(Names.Dynamo) + cpu.GetValueOrDefault(Names.Postgres);
