@@ -63,25 +63,23 @@ public class ConcurrencyProbeTests(PostgresDatabase database) : IClassFixture<Po
         // between giving its slot back and leaving its transaction. The last slot is held meanwhile by someone else.
         await using var blocker = new NpgsqlConnection(database.ConnectionString);
         await blocker.OpenAsync();
-        await using (var blocking = await blocker.BeginTransactionAsync())
-        {
-            Assert.True(await ScalarAsync<bool>(blocker, $"SELECT pg_try_advisory_xact_lock({SlotLocks.Postgres}, 2)"));
-            await using var refused = await ProcessorSessionAsync();
-            await using var refusedEvent = await refused.BeginTransactionAsync();
-            Assert.Equal(0L, await ScalarAsync<long>(refused, $"WITH slot AS MATERIALIZED ({_slots.Slot}) SELECT count(*) FROM slot"));
-            await blocking.CommitAsync();
+        await using var blocking = await blocker.BeginTransactionAsync();
+        Assert.True(await ScalarAsync<bool>(blocker, $"SELECT pg_try_advisory_xact_lock({SlotLocks.Postgres}, 2)"));
+        await using var refused = await ProcessorSessionAsync();
+        await using var refusedEvent = await refused.BeginTransactionAsync();
+        Assert.Equal(0L, await ScalarAsync<long>(refused, $"WITH slot AS MATERIALIZED ({_slots.Slot}) SELECT count(*) FROM slot"));
+        await blocking.CommitAsync();
 
-            // The third event takes the last slot: three at work, not four.
-            await using var third = await ProcessorSessionAsync();
-            Assert.Equal(1, await InsertEventAsync(third));
-            Assert.Equal(Limit, await ConcurrencyProbe.PeakAsync(database.Database));
+        // The third event takes the last slot: three at work, not four.
+        await using var third = await ProcessorSessionAsync();
+        Assert.Equal(1, await InsertEventAsync(third));
+        Assert.Equal(Limit, await ConcurrencyProbe.PeakAsync(database.Database));
 
-            // The session without a slot goes on to another statement inside its transaction: that is work the slots
-            // do not bound, and the probe counts it.
-            Assert.Equal(1, await ScalarAsync<int>(refused, "SELECT count(*)::int FROM inbox_messages"));
-            Assert.Equal(1, await InsertEventAsync(third));
-            Assert.Equal(Limit + 1, await ConcurrencyProbe.PeakAsync(database.Database));
-            Assert.Contains("holding no slot", await ConcurrencyProbe.PeakSessionsAsync(database.Database));
-        }
+        // The session without a slot goes on to another statement inside its transaction: that is work the slots
+        // do not bound, and the probe counts it.
+        Assert.Equal(1, await ScalarAsync<int>(refused, "SELECT count(*)::int FROM inbox_messages"));
+        Assert.Equal(1, await InsertEventAsync(third));
+        Assert.Equal(Limit + 1, await ConcurrencyProbe.PeakAsync(database.Database));
+        Assert.Contains("holding no slot", await ConcurrencyProbe.PeakSessionsAsync(database.Database));
     }
 }
