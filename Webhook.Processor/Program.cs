@@ -1,8 +1,12 @@
+using Webhook.Processor.Data;
 using Webhook.Processor.Extensions;
 using Webhook.ServiceDefaults;
 
 // The image's health check runs this binary with --probe-liveness (its runtime has no shell or curl).
 LivenessProbe.ExitIfRequested(args);
+// Run by the Processor itself before it consumes (DatabaseInitializer), or by a deployment as a step of its own.
+if (SchemaMigration.IsRequested(args))
+    return await SchemaMigration.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -13,4 +17,5 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 
-app.Run();
+await app.RunAsync();
+return 0;

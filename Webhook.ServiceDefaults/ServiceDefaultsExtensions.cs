@@ -36,18 +36,7 @@ public static class ServiceDefaultsExtensions
             o.IncludeFormattedMessage = true;
             o.IncludeScopes = true;
         });
-        // Every console line carries its time, in UTC, whichever formatter the environment chose (simple in
-        // Development, JSON elsewhere); a format set in configuration wins.
-        builder.Services.Configure<SimpleConsoleFormatterOptions>(o =>
-        {
-            o.TimestampFormat ??= TimestampFormat;
-            o.UseUtcTimestamp = true;
-        });
-        builder.Services.Configure<JsonConsoleFormatterOptions>(o =>
-        {
-            o.TimestampFormat ??= TimestampFormat.TrimEnd();
-            o.UseUtcTimestamp = true;
-        });
+        builder.AddConsoleDefaults();
 
         var otel = builder.Services.AddOpenTelemetry()
             .WithTracing(t => t
@@ -75,6 +64,25 @@ public static class ServiceDefaultsExtensions
             o.Delay = TimeSpan.FromSeconds(2);
             o.Period = TimeSpan.FromSeconds(5);
             o.Predicate = check => check.Tags.Contains(ReadyTag);
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Every console line carries its time, in UTC, whichever formatter the environment chose (simple in Development,
+    /// JSON elsewhere); a format set in configuration wins. Also for a host's one-off commands, which log as it does.
+    /// </summary>
+    public static TBuilder AddConsoleDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.Configure<SimpleConsoleFormatterOptions>(o =>
+        {
+            o.TimestampFormat ??= TimestampFormat;
+            o.UseUtcTimestamp = true;
+        });
+        builder.Services.Configure<JsonConsoleFormatterOptions>(o =>
+        {
+            o.TimestampFormat ??= TimestampFormat.TrimEnd();
+            o.UseUtcTimestamp = true;
         });
         return builder;
     }

@@ -114,4 +114,19 @@ public class PipelineTests(PipelineFixture fixture)
             Assert.Equal(expectedPerEmail, await ViewCountAsync(email.CustomerId));
         }
     }
+
+    [Fact]
+    public async Task Should_consume_in_a_process_that_has_loaded_nothing_of_ef_core()
+    {
+        var email = await pipeline.Database.AddEmailAsync(productCount: 1);
+        Assert.Equal(HttpStatusCode.Accepted, await pipeline.PostAsync($"[{Json(email.EmailId, "Clicked")}]"));
+        await pipeline.WaitUntilAsync(async () => await ViewCountAsync(email.CustomerId) == 1, "the event applied");
+
+        // The database it works on was migrated by its --migrate process, which has exited.
+        Assert.Equal(typeof(Webhook.Processor.Data.WebhookDbContext).Assembly.GetTypes().Count(t => t.IsSubclassOf(typeof(Microsoft.EntityFrameworkCore.Migrations.Migration))),
+            await pipeline.Database.ScalarAsync<int>("""SELECT count(*)::int FROM "__EFMigrationsHistory" """));
+        var mapped = await File.ReadAllLinesAsync($"/proc/{pipeline.Processor.Pid}/maps");
+        Assert.Contains(mapped, line => line.EndsWith("/Webhook.Processor.dll", StringComparison.Ordinal));
+        Assert.DoesNotContain(mapped, line => line.Contains("Microsoft.EntityFrameworkCore", StringComparison.Ordinal));
+    }
 }

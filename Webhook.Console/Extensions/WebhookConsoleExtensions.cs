@@ -158,21 +158,3 @@ public sealed class ConsolePostgresOptions
     [System.ComponentModel.DataAnnotations.Required(ErrorMessage = "ConnectionStrings:Postgres is not set (for example Host=127.0.0.1;Port=25432;Database=webhook;Username=postgres).")]
     public string? Postgres { get; set; }
 }
-
-/// <summary>Ready when PostgreSQL answers.</summary>
-public sealed class PostgresHealthCheck(NpgsqlDataSource postgres) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await using var command = postgres.CreateCommand("SELECT 1");
-            await command.ExecuteScalarAsync(cancellationToken);
-            return HealthCheckResult.Healthy("PostgreSQL answers");
-        }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-        {
-            return HealthCheckResult.Unhealthy("PostgreSQL does not answer", ex);
-        }
-    }
-}

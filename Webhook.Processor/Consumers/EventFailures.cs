@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Webhook.Processor.Stats;
 
@@ -18,7 +17,6 @@ public static class EventFailures
         StatisticsRejectedException => true,
         // Class 22: data exception (string too long, invalid byte sequence, …); class 23: integrity constraint violation.
         PostgresException { SqlState: var state } => state.StartsWith("22", StringComparison.Ordinal) || state.StartsWith("23", StringComparison.Ordinal),
-        DbUpdateException { InnerException: { } inner } => IsTheEventsFault(inner),
         InvalidOperationException { InnerException: { } inner } => IsTheEventsFault(inner),
         _ => false,
     };

@@ -1,5 +1,5 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Webhook.Processor.Options;
 
 namespace Webhook.Processor.Data;
@@ -10,7 +10,7 @@ namespace Webhook.Processor.Data;
 /// (<see cref="InboxMessage.Retained"/>: events that failed once and may come back from a replay) are never deleted.
 /// </summary>
 public sealed partial class InboxCleanupService(
-    IServiceScopeFactory scopes,
+    NpgsqlDataSource dataSource,
     IOptions<ProcessorOptions> options,
     TimeProvider time,
     ILogger<InboxCleanupService> logger) : BackgroundService
@@ -38,17 +38,17 @@ public sealed partial class InboxCleanupService(
 
     public async Task<int> DeleteExpiredAsync(CancellationToken ct)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WebhookDbContext>();
-        var cutoff = time.GetUtcNow() - options.Value.InboxRetention;
+        await using var command = dataSource.CreateCommand("""
+            DELETE FROM inbox_messages WHERE event_id IN (
+                SELECT event_id FROM inbox_messages WHERE processed_at < $1 AND NOT retained
+                ORDER BY processed_at LIMIT $2)
+            """);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() - options.Value.InboxRetention });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = BatchSize });
         var deleted = 0;
         while (true)
         {
-            var batch = await db.Database.ExecuteSqlAsync($"""
-                DELETE FROM inbox_messages WHERE event_id IN (
-                    SELECT event_id FROM inbox_messages WHERE processed_at < {cutoff} AND NOT retained
-                    ORDER BY processed_at LIMIT {BatchSize})
-                """, ct);
+            var batch = await command.ExecuteNonQueryAsync(ct);
             deleted += batch;
             if (batch < BatchSize)
                 return deleted;

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Webhook.Processor.Data;
@@ -11,7 +10,6 @@ public static class PostgresFailures
     {
         // 40001 serialization failure, 40P01 deadlock, 57P01 admin shutdown, 57P03 cannot connect now (starting up).
         NpgsqlException npgsql => npgsql.IsTransient || npgsql is PostgresException { SqlState: "40001" or "40P01" or "57P01" or "57P03" },
-        DbUpdateException { InnerException: { } inner } => IsTransient(inner),
         InvalidOperationException { InnerException: { } inner } => IsTransient(inner),
         TimeoutException or IOException or SocketException => true,
         _ => false,

@@ -1,5 +1,4 @@
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -33,10 +32,10 @@ public static class WebhookProcessorExtensions
         builder.AddDynamoTables(sp => sp.GetRequiredService<StatsTables>().Definitions());
         services.AddHostedService<InboxCleanupService>();
 
-        // One pool for the slots, the writer and EF Core (migrations, the inbox cleanup, the readiness check).
+        // One pool for the slots, the writer, the inbox cleanup and the readiness check. No EF Core here: the migrations
+        // run in a process of their own (SchemaMigration).
         services.AddSingleton(sp => NpgsqlDataSource.Create(PostgresOptions.Bounded(
             sp.GetRequiredService<IOptions<PostgresOptions>>().Value.Postgres!, sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit)));
-        services.AddDbContext<WebhookDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<StoreGates>();
         // Each store's waits are tagged with it: the two limits fill up independently.
         services.AddSingleton(sp =>
@@ -59,7 +58,7 @@ public static class WebhookProcessorExtensions
 
         services.AddHealthChecks()
             .AddCheck<ConsumptionHealthCheck>("consumption", tags: [ServiceDefaultsExtensions.ReadyTag])
-            .AddDbContextCheck<WebhookDbContext>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag])
+            .AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag])
             .Add(new HealthCheckRegistration("dynamodb",
                 sp => new DynamoTableHealthCheck(sp.GetRequiredService<Amazon.DynamoDBv2.IAmazonDynamoDB>(), sp.GetRequiredService<StatsTables>().Counters),
                 failureStatus: null, tags: [ServiceDefaultsExtensions.ReadyTag]));

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Webhook.Processor.Data;
@@ -22,8 +21,8 @@ public class InboxCleanupServiceTests(PostgresDatabase database) : IClassFixture
             db.InboxMessages.Add(new InboxMessage { EventId = retained, EventType = "Clicked", ProcessedAt = now.AddDays(-300), Retained = true });
             await db.SaveChangesAsync();
         }
-        var services = new ServiceCollection().AddScoped(_ => database.CreateContext()).BuildServiceProvider();
-        var cleanup = new InboxCleanupService(services.GetRequiredService<IServiceScopeFactory>(),
+        await using var dataSource = database.CreateDataSource();
+        var cleanup = new InboxCleanupService(dataSource,
             Microsoft.Extensions.Options.Options.Create(new ProcessorOptions { InboxRetention = TimeSpan.FromDays(7) }),
             new FakeTimeProvider(now), NullLogger<InboxCleanupService>.Instance);
 
@@ -49,8 +48,8 @@ public class InboxCleanupServiceTests(PostgresDatabase database) : IClassFixture
             await db.SaveChangesAsync();
         }
 
-        var services = new ServiceCollection().AddScoped(_ => database.CreateContext()).BuildServiceProvider();
-        var cleanup = new InboxCleanupService(services.GetRequiredService<IServiceScopeFactory>(),
+        await using var dataSource = database.CreateDataSource();
+        var cleanup = new InboxCleanupService(dataSource,
             Microsoft.Extensions.Options.Options.Create(new ProcessorOptions { InboxRetention = TimeSpan.FromDays(7) }),
             new FakeTimeProvider(now), NullLogger<InboxCleanupService>.Instance);
 

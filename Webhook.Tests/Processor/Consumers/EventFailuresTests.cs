@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Webhook.Processor.Consumers;
 using Webhook.Processor.Stats;
@@ -15,7 +14,7 @@ public class EventFailuresTests
         new StatisticsRejectedException("DynamoDB refused event x (ValidationException): key too long"),
         new PostgresException("value too long for type character varying(256)", "ERROR", "ERROR", "22001"),
         new PostgresException("invalid byte sequence for encoding \"UTF8\": 0x00", "ERROR", "ERROR", "22021"),
-        new DbUpdateException("wrapped", new PostgresException("duplicate key value", "ERROR", "ERROR", "23505")),
+        new InvalidOperationException("wrapped", new PostgresException("duplicate key value", "ERROR", "ERROR", "23505")),
     };
 
     /// <summary>The failures that once dead-lettered a whole stream at full speed: they are the platform's, not an event's.</summary>
@@ -24,7 +23,7 @@ public class EventFailuresTests
         new TimeoutException(),
         new SocketException((int)SocketError.ConnectionRefused),
         new NpgsqlException("connection refused", new SocketException((int)SocketError.ConnectionRefused)),
-        new DbUpdateException("wrapped", new TimeoutException()),
+        new InvalidOperationException("wrapped", new TimeoutException()),
         new ProvisionedThroughputExceededException("slow down"),
         new HttpRequestException("connection refused"),
         new ResourceNotFoundException("Cannot do operations on a non-existent table"),
