@@ -39,6 +39,8 @@ public static class ConcurrencyProbe
             WHERE a.datname = current_database() AND a.application_name = 'Webhook.Processor' AND a.backend_type = 'client backend'
               AND a.xact_start IS NOT NULL
               AND a.query NOT LIKE '%pg_try_advisory_lock%' AND a.query NOT LIKE '%pg_advisory_unlock%' AND a.query <> 'DISCARD ALL'
+              -- The readiness check's statement (PostgresHealthCheck): no event's work.
+              AND a.query <> 'SELECT 1'
               AND (held.slot OR a.pid = pg_backend_pid() OR a.query NOT LIKE '%pg_try_advisory_xact_lock({{SlotLocks.Postgres}},%');
             PERFORM pg_sleep({{hold.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}});
             RETURN NEW;
