@@ -1,4 +1,5 @@
 using Webhook.Slots;
+using Webhook.Storage;
 
 namespace Webhook.Testing;
 
@@ -14,7 +15,8 @@ namespace Webhook.Testing;
 /// holds no PostgreSQL slot: its attempt found every slot taken and does nothing, or its transaction is ending (a
 /// backend gives its locks back before it leaves the transaction in pg_stat_activity, and one whose server shuts down
 /// tells its client before either, so the client's next attempt can already be at work under the slot it left). The
-/// inserting session is counted whatever it holds, and so is any session inside a transaction in another statement.
+/// inserting session is counted whatever it holds, and so is any session inside a transaction in another statement,
+/// but for the readiness check's (<see cref="PostgresHealthCheck.Statement"/>), which is no event's work.
 /// </summary>
 public static class ConcurrencyProbe
 {
@@ -39,8 +41,7 @@ public static class ConcurrencyProbe
             WHERE a.datname = current_database() AND a.application_name = 'Webhook.Processor' AND a.backend_type = 'client backend'
               AND a.xact_start IS NOT NULL
               AND a.query NOT LIKE '%pg_try_advisory_lock%' AND a.query NOT LIKE '%pg_advisory_unlock%' AND a.query <> 'DISCARD ALL'
-              -- The readiness check's statement (PostgresHealthCheck): no event's work.
-              AND a.query <> 'SELECT 1'
+              AND a.query <> '{{PostgresHealthCheck.Statement}}'
               AND (held.slot OR a.pid = pg_backend_pid() OR a.query NOT LIKE '%pg_try_advisory_xact_lock({{SlotLocks.Postgres}},%');
             PERFORM pg_sleep({{hold.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}});
             RETURN NEW;

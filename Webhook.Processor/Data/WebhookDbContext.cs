@@ -7,11 +7,9 @@ namespace Webhook.Processor.Data;
 /// New migration: <c>dotnet ef migrations add &lt;Name&gt; --project Webhook.Processor --output-dir Data/Migrations</c>
 /// (dotnet-ef 10.0.15; the design-time connection string comes from appsettings.Development.json).
 /// <para>
-/// No retrying execution strategy, on purpose: a transient failure fails the event's attempt as a whole, its
-/// transaction rolls back, and MassTransit's message retry (EmailEventReceivedConsumerDefinition) runs the whole event
-/// again, both stores included, each idempotent on the event id. A retrying strategy underneath would multiply the
-/// attempts and the time an event holds its concurrency slot. Migrations at start have their own wait
-/// (DatabaseInitializer).
+/// The model of the schema, for the migrations and the sample data (<see cref="SchemaMigration"/>, a process of its
+/// own, with its own wait for PostgreSQL), and for tests. The running Processor does not use it: each event is one
+/// Npgsql statement (MarketingDataWriter), retried as a whole by MassTransit's message retry.
 /// </para>
 /// </summary>
 public class WebhookDbContext(DbContextOptions<WebhookDbContext> options) : DbContext(options)
