@@ -62,8 +62,12 @@ public static class LoadGenerator
     }
 
     /// <param name="operation">Runs operation number n (0-based) and returns its status.</param>
+    /// <param name="perSecond">
+    /// When set, operation n starts no sooner than n / perSecond seconds after the beginning (still at most
+    /// <paramref name="workers"/> at once): the same load at a given rate instead of as fast as it is answered.
+    /// </param>
     public static async Task<Recording> RunAsync(int workers, TimeSpan? duration, long? count, int eventsPerOperation,
-        Func<long, CancellationToken, Task<int>> operation, CancellationToken ct)
+        Func<long, CancellationToken, Task<int>> operation, CancellationToken ct, double? perSecond = null)
     {
         var clock = Stopwatch.StartNew();
         var stopAt = duration is { } d ? d.TotalSeconds : double.MaxValue;
@@ -78,6 +82,9 @@ public static class LoadGenerator
                 var n = Interlocked.Increment(ref next);
                 if (count is { } c && n >= c)
                     break;
+                var early = perSecond is { } rate ? n / rate - clock.Elapsed.TotalSeconds : 0;
+                if (early > 0.001)
+                    await Task.Delay(TimeSpan.FromSeconds(early), ct);
                 var start = clock.Elapsed.TotalSeconds;
                 if (start >= stopAt)
                     break;
