@@ -41,8 +41,11 @@ public sealed class BenchmarkRun(BenchOptions options)
                 ConsoleReport.WriteInto(output, options, console, machine, clock.Elapsed.TotalSeconds);
                 return output;
             }
+            var stolenBefore = ProcessStats.StolenSeconds();
+            var scenariosClock = Stopwatch.StartNew();
             var results = await RunScenariosAsync(servers, run, logs, ct);
-            results = results with { Machine = machine, TotalSeconds = clock.Elapsed.TotalSeconds };
+            var stolen = (ProcessStats.StolenSeconds() - stolenBefore) / (scenariosClock.Elapsed.TotalSeconds * machine.Cores);
+            results = results with { Machine = machine, TotalSeconds = clock.Elapsed.TotalSeconds, StolenShare = stolen };
             new Report(options, results).Write(output);
             return output;
         }
@@ -452,6 +455,8 @@ public sealed record Results
 {
     public Machine? Machine { get; init; }
     public double TotalSeconds { get; init; }
+    /// <summary>The share of the cores' time over the scenarios that the hypervisor gave to other machines.</summary>
+    public double StolenShare { get; init; }
     public required IngestResult Ingest { get; init; }
     public required PhaseResult Batches { get; init; }
     public required BurstResult Burst { get; init; }

@@ -60,6 +60,7 @@ public sealed class Report(BenchOptions options, Results results)
         Line($"| memory | {m.MemoryGiB:0.#} GiB |");
         Line($"| system | {m.OperatingSystem}, {m.Runtime} |");
         Line($"| load average when the run began | {m.LoadAverage} |");
+        Line($"| the cores' time the hypervisor gave to other machines over the scenarios (steal) | {results.StolenShare:0%} |");
         Line();
         Line("Everything runs on these cores at once: RabbitMQ, PostgreSQL, DynamoDB Local, the API, the Processor, the " +
              "baselines host, and the load generator (this tool: `HttpClient` over `SocketsHttpHandler`, one connection per " +
@@ -313,7 +314,9 @@ public sealed class Report(BenchOptions options, Results results)
              "connection failed).");
         Line("- Percentiles are exact, over every request of the scenario.");
         Line("- CPU seconds: utime + stime from `/proc/<pid>/stat` (for PostgreSQL, the postmaster and all its backends, " +
-             "reaped ones included); *whole machine*: every process, from `/proc/stat`.");
+             "reaped ones included); *whole machine*: every process, from `/proc/stat`, without the time stolen by the " +
+             "hypervisor (the Machine table gives that share: on a virtual machine whose host is busy, the cores look " +
+             "idle part of the time while every process here waits for them).");
         Line("- Event ids are all distinct: nothing is skipped as a duplicate.");
         Line("- Each run keeps its hosts' logs under `.state/bench/runs/<run>/`; `--keep-data` leaves its database, virtual " +
              "host and tables for inspection, `--keep-servers` the servers.");
