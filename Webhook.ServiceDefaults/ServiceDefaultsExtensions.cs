@@ -15,8 +15,9 @@ using OpenTelemetry.Trace;
 namespace Webhook.ServiceDefaults;
 
 /// <summary>
-/// What every host of the product shares: OpenTelemetry traces, metrics and logs (exported over OTLP when
-/// OTEL_EXPORTER_OTLP_ENDPOINT is set), console logs with UTC times, and the health endpoints the deployments probe.
+/// What every host of the product shares: OpenTelemetry metrics and logs, and traces exported over OTLP when
+/// OTEL_EXPORTER_OTLP_ENDPOINT is set (recorded only then), console logs with UTC times, and the health endpoints the
+/// deployments probe.
 /// A host adds its own meters and sources with <see cref="AddServiceTelemetry"/>.
 /// </summary>
 public static class ServiceDefaultsExtensions
@@ -39,19 +40,24 @@ public static class ServiceDefaultsExtensions
         builder.AddConsoleDefaults();
 
         var otel = builder.Services.AddOpenTelemetry()
-            .WithTracing(t => t
-                .AddSource(builder.Environment.ApplicationName)
-                .AddSource("MassTransit")
-                .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/health"))
-                .AddHttpClientInstrumentation())
             .WithMetrics(m => m
                 .AddMeter("MassTransit")
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation());
 
+        // Spans are recorded only where they go somewhere: with no exporter, listening to MassTransit and ASP.NET Core
+        // made every request and every publish build activities and their tags only to drop them (2.2 KB allocated per
+        // publish; docs/profiles.md, section 9).
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.WithTracing(t => t
+                .AddSource(builder.Environment.ApplicationName)
+                .AddSource("MassTransit")
+                .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/health"))
+                .AddHttpClientInstrumentation());
             otel.UseOtlpExporter();
+        }
 
         builder.Services.AddHealthChecks();
         // Probes are answered without a log line each (a host polled while it starts would log a failure per poll);

@@ -61,7 +61,6 @@ public sealed class Requests
         return request;
     }
 
-    /// <summary>A SendGrid Event Webhook batch of <paramref name="size"/> events, ECDSA-signed as SendGrid signs.</summary>
     /// <summary>
     /// A forgery of <see cref="Standard"/>: the same shape and headers, a signature made with a key that is not ours, as
     /// a flood of fakes sends them. The API refuses it after reading the body and checking the signature.
@@ -74,6 +73,7 @@ public sealed class Requests
         return request;
     }
 
+    /// <summary>A SendGrid Event Webhook batch of <paramref name="size"/> events, ECDSA-signed as SendGrid signs.</summary>
     public HttpRequestMessage SendGridBatch(int size)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
