@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Webhook.Contracts;
 using Webhook.Messaging.DeadLetters;
+using Webhook.Messaging.Publishing;
 using Webhook.Messaging.SetAside;
 
 namespace Webhook.Messaging;
@@ -37,6 +38,22 @@ public static class BrokerTransport
         services.AddSingleton<IDeadLetters, RabbitMqDeadLetters>();
         services.AddSingleton<ISetAsideEvents, RabbitMqSetAsideEvents>();
         services.AddSingleton<IEventBacklog, RabbitMqEventBacklog>();
+        return services;
+    }
+
+    /// <summary>
+    /// The intake's publisher (<see cref="IEventPublishing"/>) on this transport: its connection, kept open from the
+    /// host's start (<see cref="PublisherConnection"/>), and its readiness check, tagged <paramref name="readyTags"/>.
+    /// </summary>
+    public static IServiceCollection AddEventPublishing(this IServiceCollection services, params string[] readyTags)
+    {
+        services.AddBrokerOptions();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<PublisherConnection>();
+        services.AddSingleton<RabbitMqEventPublishing>();
+        services.AddSingleton<IEventPublishing>(sp => sp.GetRequiredService<RabbitMqEventPublishing>());
+        services.AddHostedService<PublisherConnectionService>();
+        services.AddHealthChecks().AddCheck<PublisherConnectionHealthCheck>(PublisherConnectionHealthCheck.Name, tags: readyTags);
         return services;
     }
 
@@ -148,9 +165,30 @@ public static class BrokerTransport
         queue.SetQueueArgument("x-dead-letter-strategy", "at-least-once");
     }
 
+    /// <summary>
+    /// The arguments <see cref="ConfigureQueue"/> gives the events' queue, for a declaration made without MassTransit
+    /// (the API's publisher): the broker refuses a second declaration whose arguments differ from the first.
+    /// </summary>
+    public static Dictionary<string, object?> MainQueueArgumentsOf(BrokerOptions broker) => new()
+    {
+        ["x-queue-type"] = "quorum",
+        ["x-single-active-consumer"] = true,
+        ["x-overflow"] = "reject-publish",
+        ["x-dead-letter-exchange"] = broker.ErrorQueueName,
+        ["x-dead-letter-strategy"] = "at-least-once",
+    };
+
     /// <summary>Every queue argument <see cref="ConfigureQueue"/> sets: a queue derived from the main one drops them.</summary>
-    static readonly string[] MainQueueArguments =
-        ["x-queue-type", "x-single-active-consumer", "x-overflow", "x-dead-letter-exchange", "x-dead-letter-strategy"];
+    static readonly string[] MainQueueArguments = [.. MainQueueArgumentsOf(new BrokerOptions()).Keys];
+
+    /// <summary>
+    /// The exchange MassTransit publishes messages of type <typeparamref name="T"/> to on RabbitMQ, and consumers bind
+    /// their queues to: fanout and durable, named after the type.
+    /// </summary>
+    public static string ExchangeOf<T>() => $"{typeof(T).Namespace}:{typeof(T).Name}";
+
+    /// <summary>MassTransit's name of message type <typeparamref name="T"/> in the envelope's messageType.</summary>
+    public static string MessageTypeOf<T>() => $"urn:message:{typeof(T).Namespace}:{typeof(T).Name}";
 
     /// <summary>RabbitMQ's heartbeat for the hosts' connections.</summary>
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(10);

@@ -125,6 +125,9 @@ public sealed class VirtualHost(LocalServers servers, string? name = null, IRead
         }
     }
 
+    /// <summary>Closes every client connection to this virtual host, as a broker restarting or an operator would.</summary>
+    public Task CloseConnectionsAsync(string explanation) => servers.RabbitMqCtlAsync("-q", "close_all_connections", "-p", Name, explanation);
+
     public Task DeleteQueueAsync(string queue) => servers.RabbitMqCtlAsync("-q", "delete_queue", "-p", Name, queue);
 
     /// <summary>The ids and headers of the ready messages of a queue, read without taking them (they are put back).</summary>
@@ -137,6 +140,35 @@ public sealed class VirtualHost(LocalServers servers, string? name = null, IRead
             messages.Add((result.BasicProperties.MessageId, result.BasicProperties.Headers ?? new Dictionary<string, object?>()));
         // Closing the channel puts every unacknowledged message back.
         return messages;
+    }
+
+    /// <summary>
+    /// The ids and headers of the first <paramref name="count"/> messages a consumer of <paramref name="queue"/> is
+    /// given, left in the queue (they are never acknowledged). For the queues basic.get cannot read: a quorum queue with
+    /// a single active consumer, while no other consumer holds it.
+    /// </summary>
+    public async Task<List<(string? MessageId, IDictionary<string, object?> Headers)>> ReceiveAsync(string queue, int count, TimeSpan timeout)
+    {
+        await using var connection = await ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var messages = new List<(string?, IDictionary<string, object?>)>();
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = new RabbitMQ.Client.Events.AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            lock (messages)
+            {
+                messages.Add((delivery.BasicProperties.MessageId, delivery.BasicProperties.Headers ?? new Dictionary<string, object?>()));
+                if (messages.Count >= count)
+                    received.TrySetResult();
+            }
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(queue, autoAck: false, consumer);
+        await received.Task.WaitAsync(timeout);
+        // Closing the channel puts every unacknowledged message back.
+        lock (messages)
+            return [.. messages];
     }
 
     /// <summary>A connection to this virtual host: on a cluster, to the first node that answers.</summary>

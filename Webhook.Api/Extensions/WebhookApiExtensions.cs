@@ -1,5 +1,4 @@
 using System.Net;
-using MassTransit;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -7,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Webhook.Api.Ingestion;
 using Webhook.Api.Options;
 using Webhook.Messaging;
+using Webhook.Messaging.Publishing;
 using Webhook.Providers.Parsing;
 using Webhook.Providers.Verification;
 using Webhook.ServiceDefaults;
@@ -43,7 +43,7 @@ public static class WebhookApiExtensions
         services.AddProblemDetails();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IngestionMetrics>();
-        services.AddServiceTelemetry([IngestionMetrics.MeterName]);
+        services.AddServiceTelemetry([IngestionMetrics.MeterName], tracing: t => t.AddSource(RabbitMqEventPublishing.ActivitySourceName));
         services.AddSingleton(sp =>
         {
             var budget = sp.GetRequiredService<IOptions<RejectionRateLimitOptions>>().Value;
@@ -71,18 +71,9 @@ public static class WebhookApiExtensions
                 failureStatus: null, tags: [ServiceDefaultsExtensions.ReadyTag]));
         }
 
-        services.AddBrokerOptions();
-        services.AddMassTransit(x =>
-        {
-            x.DisableUsageTelemetry();
-            x.UsingConfiguredBroker();
-        });
-        // The API starts, and answers /health/live, while the broker is down; the bus connects when it can.
-        services.AddOptions<MassTransitHostOptions>().Configure(o =>
-        {
-            o.WaitUntilStarted = false;
-            o.StopTimeout = TimeSpan.FromSeconds(30);
-        });
+        // Publishing straight on the broker's client, its connection kept from the start; the API starts, and answers
+        // /health/live, while the broker is down, and /health/ready once it has connected.
+        services.AddEventPublishing(ServiceDefaultsExtensions.ReadyTag);
 
         return builder;
     }

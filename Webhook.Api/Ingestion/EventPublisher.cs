@@ -1,8 +1,8 @@
 using System.Diagnostics.Metrics;
-using MassTransit;
 using Microsoft.Extensions.Options;
 using Webhook.Api.Options;
 using Webhook.Contracts;
+using Webhook.Messaging.Publishing;
 
 namespace Webhook.Api.Ingestion;
 
@@ -11,7 +11,7 @@ namespace Webhook.Api.Ingestion;
 /// confirmed every one of them in time. The API's 2xx depends on it: true means all of it is durable in the broker.
 /// </summary>
 public sealed partial class EventPublisher(
-    IPublishEndpoint publishEndpoint,
+    IEventPublishing publishing,
     IOptions<WebhookOptions> options,
     IngestionMetrics metrics,
     ILogger<EventPublisher> logger)
@@ -32,12 +32,12 @@ public sealed partial class EventPublisher(
             for (var i = 0; i < events.Count; i++)
             {
                 var message = events[i];
-                publishes[i] = InWindowAsync(window, () => publishEndpoint.Publish(message, context => context.MessageId = message.EventId, timeout.Token), timeout.Token);
+                publishes[i] = InWindowAsync(window, () => publishing.PublishAsync(message, timeout.Token), timeout.Token);
             }
             for (var i = 0; i < setAside.Count; i++)
             {
                 var record = setAside[i];
-                publishes[events.Count + i] = InWindowAsync(window, () => publishEndpoint.Publish(record, context => context.MessageId = record.SetAsideId, timeout.Token), timeout.Token);
+                publishes[events.Count + i] = InWindowAsync(window, () => publishing.PublishAsync(record, timeout.Token), timeout.Token);
             }
             await Task.WhenAll(publishes);
             metrics.Published(events.Count);

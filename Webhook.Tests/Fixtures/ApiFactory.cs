@@ -7,13 +7,14 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Webhook.Api.Ingestion;
+using Webhook.Messaging.Publishing;
 using Webhook.Storage;
 using Webhook.Testing;
 
 namespace Webhook.Tests.Fixtures;
 
 /// <summary>
-/// The API as registered in production, with MassTransit's in-memory test harness in place of the broker and every
+/// The API as registered in production, publishing to MassTransit's in-memory test harness in place of the broker and every
 /// provider configured with the tests' keys. <paramref name="configurePublish"/> can make publishing slow or failing,
 /// as a broker in trouble would; <paramref name="configureServices"/> replaces services (a fake clock, say).
 /// A request with the <see cref="ClientIpHeader"/> header comes from that address, so tests can play several clients.
@@ -60,6 +61,7 @@ public sealed class ApiFactory(
                     cfg.ConfigurePublish(configurePublish);
                 cfg.ConfigureEndpoints(context);
             }));
+            services.UseMassTransitEventPublishing();
             services.AddSingleton<IStartupFilter>(new ClientIpFromHeader(ClientIpHeader));
             services.AddSingleton<ISingleUseTokens>(Tokens);
             configureServices?.Invoke(services);

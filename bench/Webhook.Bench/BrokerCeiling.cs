@@ -3,17 +3,20 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Webhook.Contracts;
 using Webhook.Messaging;
+using Webhook.Messaging.Publishing;
 
 namespace Webhook.Bench;
 
 /// <summary>
-/// The broker ceiling: the API's own publishing (the product's BrokerTransport: publisher confirms, mandatory,
-/// the same quorum queue) without HTTP, from the benchmark's process, N publishes awaited at once.
+/// The broker ceiling: the API's own publisher (the product's <see cref="RabbitMqEventPublishing"/>: publisher
+/// confirms, mandatory, the same exchanges and quorum queue) without HTTP, from the benchmark's process, N publishes
+/// awaited at once.
 /// </summary>
 public sealed class BrokerCeiling : IAsyncDisposable
 {
     readonly ServiceProvider _provider;
-    readonly IBusControl _bus;
+    readonly PublisherConnectionService _connection;
+    readonly IEventPublishing _publishing;
 
     public BrokerCeiling(string rabbitMqUri)
     {
@@ -23,17 +26,20 @@ public sealed class BrokerCeiling : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
-        services.AddBrokerOptions();
-        services.AddMassTransit(x =>
-        {
-            x.DisableUsageTelemetry();
-            x.UsingConfiguredBroker();
-        });
+        services.AddEventPublishing();
         _provider = services.BuildServiceProvider();
-        _bus = _provider.GetRequiredService<IBusControl>();
+        _connection = _provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<PublisherConnectionService>().Single();
+        _publishing = _provider.GetRequiredService<IEventPublishing>();
     }
 
-    public Task StartAsync(CancellationToken ct) => _bus.StartAsync(ct);
+    /// <summary>Connects, and returns once the publisher's connection is open.</summary>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await _connection.StartAsync(ct);
+        var connection = _provider.GetRequiredService<PublisherConnection>();
+        while (!connection.Status.Open)
+            await Task.Delay(50, ct);
+    }
 
     /// <summary>Publishes event number n and returns 202 once the broker confirmed it, 0 when it did not.</summary>
     public async Task<int> PublishAsync(long n, CancellationToken ct)
@@ -50,7 +56,7 @@ public sealed class BrokerCeiling : IAsyncDisposable
         };
         try
         {
-            await _bus.Publish(message, context => context.MessageId = message.EventId, ct);
+            await _publishing.PublishAsync(message, ct);
             return 202;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -61,7 +67,7 @@ public sealed class BrokerCeiling : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _bus.StopAsync(CancellationToken.None);
+        await _connection.StopAsync(CancellationToken.None);
         await _provider.DisposeAsync();
     }
 }

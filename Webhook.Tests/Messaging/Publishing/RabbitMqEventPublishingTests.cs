@@ -1,0 +1,79 @@
+using System.Buffers;
+using MassTransit;
+using MassTransit.Serialization;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Webhook.Contracts;
+using Webhook.Messaging;
+using Webhook.Messaging.Publishing;
+
+namespace Webhook.Tests.Messaging.Publishing;
+
+/// <summary>
+/// The intake's messages, written without MassTransit, read as MassTransit's own: the Processor's endpoint reads them
+/// with its serializer and finds them on the exchange MassTransit would have used. Against the broker in
+/// EventPublishingTests (system tier) and every test of the pipeline.
+/// </summary>
+public class RabbitMqEventPublishingTests
+{
+    static readonly EmailEventReceived Event = new()
+    {
+        EventId = Guid.Parse("3a470eb8-9b24-8838-907c-e105a021786c"),
+        EmailId = "email-1001",
+        EventType = EmailEventTypes.Clicked,
+        OccurredAt = DateTimeOffset.Parse("2026-11-26T08:00:00+00:00"),
+        ReceivedAt = DateTimeOffset.Parse("2026-11-26T08:00:01+00:00"),
+        Provider = "sendgrid",
+    };
+
+    [Fact]
+    public void Should_write_an_envelope_that_masstransit_reads_as_the_same_message_with_its_id_type_and_trace()
+    {
+        const string traceParent = "00-633f8fa8ed48d01061644fdfc3dda9e9-83718e45b4a08948-01";
+        var body = new ArrayBufferWriter<byte>();
+        var sent = DateTimeOffset.Parse("2026-11-26T08:00:02.5+00:00");
+        RabbitMqEventPublishing.WriteEnvelope(body, RabbitMqEventPublishing.Target.Of<EmailEventReceived>(), Event.EventId, Event, traceParent, sent);
+
+        var context = new SystemTextJsonMessageSerializer().Deserialize(new BytesMessageBody(body.WrittenSpan.ToArray()), EmptyHeaders.Instance);
+
+        Assert.Equal(Event.EventId, context.MessageId);
+        Assert.Equal(sent.UtcDateTime, context.SentTime);
+        Assert.Equal(["urn:message:Webhook.Contracts:EmailEventReceived"], context.SupportedMessageTypes);
+        Assert.True(context.IsSupportedMessageType<EmailEventReceived>());
+        Assert.True(context.TryGetMessage<EmailEventReceived>(out var message));
+        Assert.Equal(Event, message);
+        Assert.Equal(traceParent, context.Headers.Get<string>(RabbitMqEventPublishing.TraceHeader));
+    }
+
+    [Fact]
+    public void Should_publish_to_the_exchanges_and_name_the_types_as_masstransit_does_on_rabbitmq()
+    {
+        // The names MassTransit's RabbitMQ topology gives: the bus is configured, never started.
+        string? received = null, setAside = null;
+        Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            received = cfg.MessageTopology.GetMessageTopology<EmailEventReceived>().EntityName;
+            setAside = cfg.MessageTopology.GetMessageTopology<EmailEventSetAside>().EntityName;
+        });
+        Assert.Equal(received, BrokerTransport.ExchangeOf<EmailEventReceived>());
+        Assert.Equal(setAside, BrokerTransport.ExchangeOf<EmailEventSetAside>());
+        Assert.Equal(MessageUrn.ForTypeString<EmailEventReceived>(), BrokerTransport.MessageTypeOf<EmailEventReceived>());
+        Assert.Equal(MessageUrn.ForTypeString<EmailEventSetAside>(), BrokerTransport.MessageTypeOf<EmailEventSetAside>());
+    }
+
+    [Fact]
+    public async Task Should_report_not_ready_and_why_before_it_has_connected()
+    {
+        await using var connection = new PublisherConnection(
+            Options.Create(new BrokerConnectionOptions { RabbitMq = "amqp://guest:guest@127.0.0.1:1/" }), Options.Create(new BrokerOptions()),
+            TimeProvider.System, NullLogger<PublisherConnection>.Instance);
+        var check = new PublisherConnectionHealthCheck(connection);
+        var registration = new HealthCheckRegistration(PublisherConnectionHealthCheck.Name, check, HealthStatus.Unhealthy, null);
+
+        var result = await check.CheckHealthAsync(new HealthCheckContext { Registration = registration });
+
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Equal("RabbitMQ: not connected yet", result.Description);
+    }
+}
