@@ -184,6 +184,12 @@ wait_exit() {
   sleep 0.5
 }
 
+# One apt-get at a time: a test run starts two profiles' servers and Chromium's install at once, and apt-get update
+# fails at once on another's lock of the package lists. The lock is held by flock while apt-get runs (-o: a service
+# a package starts does not inherit it); test.sh takes the same one.
+apt_lock=${TMPDIR:-/tmp}/scalable-webhook-apt.lock
+apt_get() { flock -o -w 900 "$apt_lock" apt-get "$@"; }
+
 apt_updated=
 apt_install() {
   export DEBIAN_FRONTEND=noninteractive
@@ -191,14 +197,14 @@ apt_install() {
   say "installing $* with apt-get (log: $log)"
   # Update the package lists only when they do not know the package or the install fails on stale lists.
   if [ -z "$apt_updated" ] && ! apt-cache show "$@" >/dev/null 2>&1; then
-    apt-get update >>"$log" 2>&1 || { show_log "$log"; die "apt-get update failed"; }
+    apt_get update >>"$log" 2>&1 || { show_log "$log"; die "apt-get update failed"; }
     apt_updated=1
   fi
-  if ! apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 "$@" >>"$log" 2>&1; then
+  if ! apt_get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 "$@" >>"$log" 2>&1; then
     if [ -z "$apt_updated" ]; then
-      apt-get update >>"$log" 2>&1 || { show_log "$log"; die "apt-get update failed"; }
+      apt_get update >>"$log" 2>&1 || { show_log "$log"; die "apt-get update failed"; }
       apt_updated=1
-      apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 "$@" >>"$log" 2>&1 \
+      apt_get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 "$@" >>"$log" 2>&1 \
         || { show_log "$log"; die "apt-get install $* failed"; }
     else
       show_log "$log"; die "apt-get install $* failed"

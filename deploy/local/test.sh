@@ -65,12 +65,14 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_O
 # Playwright 1.64 expects Chromium 156: the version is in the tests' output.
 chromium=${CHROMIUM_PATH:-/usr/lib/chromium/chromium}
 browser_pid=
+# One apt-get at a time, beside the servers' installs (servers.sh takes the same lock).
+apt_get() { flock -o -w 900 "${TMPDIR:-/tmp}/scalable-webhook-apt.lock" apt-get "$@"; }
 install_chromium() {
   [ -x "$chromium" ] && return 0
   export DEBIAN_FRONTEND=noninteractive
-  if ! apt-cache show chromium >/dev/null 2>&1; then apt-get update >>"$results/chromium.log" 2>&1 || return 1; fi
-  apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 chromium fonts-dejavu-core >>"$results/chromium.log" 2>&1 \
-    || { apt-get update >>"$results/chromium.log" 2>&1 && apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 chromium fonts-dejavu-core >>"$results/chromium.log" 2>&1; }
+  if ! apt-cache show chromium >/dev/null 2>&1; then apt_get update >>"$results/chromium.log" 2>&1 || return 1; fi
+  apt_get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 chromium fonts-dejavu-core >>"$results/chromium.log" 2>&1 \
+    || { apt_get update >>"$results/chromium.log" 2>&1 && apt_get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 chromium fonts-dejavu-core >>"$results/chromium.log" 2>&1; }
 }
 if [[ " $tiers " == *" console "* ]] && [ ! -x "$chromium" ]; then
   echo "Installing Chromium for the console's browser tests (log: $results/chromium.log)…"
