@@ -112,7 +112,7 @@ public sealed class Report(BenchOptions options, Results results)
              $"{options.Rounds} interleaved rounds of {options.DurationSeconds / options.Rounds:0.#} s after {Warmup(results.Ingest.WarmupSeconds)}. " +
              "*Ours* is `POST /webhooks/email` through the API: verify, parse, publish with publisher confirms, 202. " +
              "(a) is a bare ASP.NET Core endpoint answering 202 to the same requests (the HTTP ceiling); (b) is the API's " +
-             "own publishing (the product's `BrokerTransport`: confirms, mandatory, the same quorum queue) without HTTP, " +
+             "own publisher (the product's `RabbitMqEventPublishing`: confirms, mandatory, the same exchanges and quorum queue) without HTTP, " +
              $"{options.Connections} publishes awaited at once from the benchmark's process (the broker ceiling); *(b) at ours' rate* is " +
              "the same publishing, started at the rate ours reached in the round just before it (at most " +
              $"{options.Connections} at once), for the broker's CPU per event at the same rate. The " +
@@ -349,10 +349,10 @@ public sealed class Report(BenchOptions options, Results results)
              $"ours {PerEvent(Names.OursTarget)}; (b) {PerEvent(Names.BrokerTarget)}; (a) {PerEvent(Names.BareTarget)}.");
         Line(BrokerBound());
         Line("- **Inside the API**, a profile taken with `perf` while the benchmark ran " +
-             "([profiles.md](profiles.md)) finds no hot spot at the intake once the JIT is done: a third of its " +
-             "CPU is the kernel (sends on two sockets per event, thread switches), about a quarter the runtime's " +
-             "async machinery and thread pool, a few percent each MassTransit, JSON, HMAC and our own code. With " +
-             "SendGrid batches the garbage collector's threads take 37% of it.");
+             "([profiles.md](profiles.md), section 11) finds no hot spot at the intake: two fifths of its CPU is " +
+             "the kernel (half of that the sends, one to the client and one to the broker per event), a quarter the " +
+             "runtime's async machinery, thread pool and allocation, a few percent each Kestrel, JSON, HMAC, " +
+             "RabbitMQ.Client and our own code. In the SendGrid batches the garbage collector's threads take a ninth of it.");
         Line(BatchesBound());
         var d = results.Burst.Drain;
         if (d.EventsPerSecond > 0)
