@@ -49,6 +49,7 @@ public static class BrokerTransport
     {
         services.AddBrokerOptions();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
         services.AddSingleton<PublisherConnection>();
         services.AddSingleton<RabbitMqEventPublishing>();
         services.AddSingleton<IEventPublishing>(sp => sp.GetRequiredService<RabbitMqEventPublishing>());

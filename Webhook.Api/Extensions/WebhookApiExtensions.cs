@@ -43,7 +43,7 @@ public static class WebhookApiExtensions
         services.AddProblemDetails();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IngestionMetrics>();
-        services.AddServiceTelemetry([IngestionMetrics.MeterName], tracing: t => t.AddSource(RabbitMqEventPublishing.ActivitySourceName));
+        services.AddServiceTelemetry([IngestionMetrics.MeterName, PublisherConnection.MeterName], tracing: t => t.AddSource(RabbitMqEventPublishing.ActivitySourceName));
         services.AddSingleton(sp =>
         {
             var budget = sp.GetRequiredService<IOptions<RejectionRateLimitOptions>>().Value;

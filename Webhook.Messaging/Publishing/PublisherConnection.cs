@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,12 +18,17 @@ namespace Webhook.Messaging.Publishing;
 /// with publisher confirms. A channel the broker closes takes the connection with it, so that it all starts again
 /// from a fresh declaration.
 /// </summary>
-public sealed partial class PublisherConnection(
-    IOptions<BrokerConnectionOptions> options,
-    IOptions<BrokerOptions> broker,
-    TimeProvider time,
-    ILogger<PublisherConnection> logger) : IAsyncDisposable
+public sealed partial class PublisherConnection : IAsyncDisposable
 {
+    /// <summary>The publisher's meter: whether its connection is open, and how many it has opened.</summary>
+    public const string MeterName = "Webhook.Messaging";
+
+    /// <summary>1 while the publishing connection is open, else 0: a replica at 0 answers every webhook 503.</summary>
+    public const string ConnectedInstrument = "webhook.broker.connected";
+
+    /// <summary>Connections opened since the process started: each one past the first is a connection lost and found again.</summary>
+    public const string ConnectionsOpenedInstrument = "webhook.broker.connections_opened";
+
     /// <summary>
     /// Channels publishes are spread over. Each channel orders its frames and its confirms; two let one request's
     /// publishes go out while another's confirms come back.
@@ -32,11 +38,34 @@ public sealed partial class PublisherConnection(
     /// <summary>How long the declarations of a new connection may take before it is given up and tried again.</summary>
     static readonly TimeSpan DeclarationTimeout = TimeSpan.FromSeconds(10);
 
+    readonly IOptions<BrokerConnectionOptions> _options;
+    readonly IOptions<BrokerOptions> _broker;
+    readonly TimeProvider _time;
+    readonly ILogger<PublisherConnection> _logger;
+
     TaskCompletionSource<Link> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
     Link? _current;
     string _state = "not connected yet";
 
     int _opened;
+
+    public PublisherConnection(
+        IOptions<BrokerConnectionOptions> options,
+        IOptions<BrokerOptions> broker,
+        TimeProvider time,
+        ILogger<PublisherConnection> logger,
+        IMeterFactory meterFactory)
+    {
+        _options = options;
+        _broker = broker;
+        _time = time;
+        _logger = logger;
+        var meter = meterFactory.Create(MeterName);
+        meter.CreateObservableGauge(ConnectedInstrument, () => Status.Open ? 1 : 0, "{connection}",
+            "1 while the publishing connection to the broker is open, else 0.");
+        meter.CreateObservableCounter(ConnectionsOpenedInstrument, () => (long)ConnectionsOpened, "{connection}",
+            "Publishing connections opened since the process started; more than one means the broker was lost and found again.");
+    }
 
     /// <summary>Connections opened in the life of the process: one, unless the broker was lost and found again.</summary>
     public int ConnectionsOpened => Volatile.Read(ref _opened);
@@ -80,13 +109,13 @@ public sealed partial class PublisherConnection(
                 failures = 0;
                 wait = BrokerReconnection.FirstWait;
                 _state = $"connected to {link.Endpoint}";
-                LogConnected(logger, link.Endpoint);
+                LogConnected(_logger, link.Endpoint);
                 Volatile.Write(ref _current, link);
                 Interlocked.Increment(ref _opened);
                 Volatile.Read(ref _next).TrySetResult(link);
                 var reason = await link.Closed.WaitAsync(stopping);
                 _state = $"lost the connection to {link.Endpoint}: {reason}";
-                LogLost(logger, link.Endpoint, reason);
+                LogLost(_logger, link.Endpoint, reason);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -97,9 +126,9 @@ public sealed partial class PublisherConnection(
                 // Each failure of an outage is logged once at warning, the rest at debug: the API retries every second.
                 _state = $"cannot connect: {ex.Message}";
                 if (++failures == 1)
-                    LogCannotConnect(logger, ex, ex.Message);
+                    LogCannotConnect(_logger, ex, ex.Message);
                 else
-                    LogStillCannotConnect(logger, failures, ex.Message);
+                    LogStillCannotConnect(_logger, failures, ex.Message);
             }
             finally
             {
@@ -117,7 +146,7 @@ public sealed partial class PublisherConnection(
 
             try
             {
-                await Task.Delay(wait, time, stopping);
+                await Task.Delay(wait, _time, stopping);
             }
             catch (OperationCanceledException)
             {
@@ -131,7 +160,7 @@ public sealed partial class PublisherConnection(
     {
         var factory = new ConnectionFactory
         {
-            Uri = options.Value.ToUri(),
+            Uri = _options.Value.ToUri(),
             AutomaticRecoveryEnabled = false,
             TopologyRecoveryEnabled = false,
             RequestedHeartbeat = BrokerTransport.Heartbeat,
@@ -139,7 +168,7 @@ public sealed partial class PublisherConnection(
             ClientProvidedName = AppDomain.CurrentDomain.FriendlyName,
         };
         // Every node of the cluster, in an order of this attempt's own, so that replicas spread over the nodes.
-        var nodes = broker.Value.Nodes.Select(n => new AmqpTcpEndpoint(n.Host, n.Port ?? factory.Port, factory.Ssl))
+        var nodes = _broker.Value.Nodes.Select(n => new AmqpTcpEndpoint(n.Host, n.Port ?? factory.Port, factory.Ssl))
             .OrderBy(_ => Random.Shared.Next()).ToList();
         var connection = nodes.Count > 0
             ? await factory.CreateConnectionAsync(nodes, stopping)
@@ -154,7 +183,7 @@ public sealed partial class PublisherConnection(
         {
             using var declaring = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             declaring.CancelAfter(DeclarationTimeout);
-            await DeclareAsync(connection, broker.Value, declaring.Token);
+            await DeclareAsync(connection, _broker.Value, declaring.Token);
             var channels = new IChannel[Channels];
             for (var i = 0; i < channels.Length; i++)
             {

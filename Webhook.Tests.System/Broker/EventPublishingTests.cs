@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text;
 using NewId = MassTransit.NewId;
 using Microsoft.Extensions.Configuration;
@@ -123,6 +124,11 @@ public sealed class EventPublishingTests : IAsyncLifetime
         var message = NewEvent();
         await PublishUntilConfirmedAsync(publisher, message);
         Assert.True(publisher.Connection.Status.Open, publisher.Connection.Status.State);
+        Assert.Equal(new Dictionary<string, long>
+        {
+            [PublisherConnection.ConnectedInstrument] = 1,
+            [PublisherConnection.ConnectionsOpenedInstrument] = 2,
+        }, publisher.ReadMeter());
         Assert.Equal(message.EventId.ToString(), Assert.Single(await _broker.ReceiveAsync(BrokerOptions.DefaultQueueName, 1, TimeSpan.FromSeconds(30))).MessageId);
     }
 
@@ -159,6 +165,10 @@ public sealed class EventPublishingTests : IAsyncLifetime
         public IEventPublishing Publishing => _services.GetRequiredService<IEventPublishing>();
 
         public PublisherConnection Connection => _services.GetRequiredService<PublisherConnection>();
+
+        /// <summary>What the publisher's meter reports now, by instrument, as an exporter would read it.</summary>
+        public Dictionary<string, long> ReadMeter() =>
+            MeterReadings.Read(_services.GetRequiredService<IMeterFactory>(), PublisherConnection.MeterName);
 
         public static async Task<Publisher> StartAsync(string uri)
         {

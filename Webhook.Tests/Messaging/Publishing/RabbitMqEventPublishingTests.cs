@@ -1,12 +1,15 @@
 using System.Buffers;
+using System.Diagnostics.Metrics;
 using MassTransit;
 using MassTransit.Serialization;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Webhook.Contracts;
 using Webhook.Messaging;
 using Webhook.Messaging.Publishing;
+using Webhook.Testing;
 
 namespace Webhook.Tests.Messaging.Publishing;
 
@@ -65,9 +68,8 @@ public class RabbitMqEventPublishingTests
     [Fact]
     public async Task Should_report_not_ready_and_why_before_it_has_connected()
     {
-        await using var connection = new PublisherConnection(
-            Options.Create(new BrokerConnectionOptions { RabbitMq = "amqp://guest:guest@127.0.0.1:1/" }), Options.Create(new BrokerOptions()),
-            TimeProvider.System, NullLogger<PublisherConnection>.Instance);
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        await using var connection = NotConnected(services);
         var check = new PublisherConnectionHealthCheck(connection);
         var registration = new HealthCheckRegistration(PublisherConnectionHealthCheck.Name, check, HealthStatus.Unhealthy, null);
 
@@ -76,4 +78,23 @@ public class RabbitMqEventPublishingTests
         Assert.Equal(HealthStatus.Unhealthy, result.Status);
         Assert.Equal("RabbitMQ: not connected yet", result.Description);
     }
+
+    [Fact]
+    public async Task Should_report_no_connection_open_and_none_opened_on_its_meter_before_it_has_connected()
+    {
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        await using var connection = NotConnected(services);
+        var readings = MeterReadings.Read(services.GetRequiredService<IMeterFactory>(), PublisherConnection.MeterName);
+
+        Assert.Equal(new Dictionary<string, long>
+        {
+            [PublisherConnection.ConnectedInstrument] = 0,
+            [PublisherConnection.ConnectionsOpenedInstrument] = 0,
+        }, readings);
+    }
+
+    /// <summary>A publishing connection that has not connected: nothing listens on port 1.</summary>
+    static PublisherConnection NotConnected(IServiceProvider services) => new(
+        Options.Create(new BrokerConnectionOptions { RabbitMq = "amqp://guest:guest@127.0.0.1:1/" }), Options.Create(new BrokerOptions()),
+        TimeProvider.System, NullLogger<PublisherConnection>.Instance, services.GetRequiredService<IMeterFactory>());
 }
