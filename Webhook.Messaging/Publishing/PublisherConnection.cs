@@ -90,10 +90,31 @@ public sealed partial class PublisherConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Closes the open connection, to connect and declare again: a message came back unroutable, so the queue or its
-    /// binding is gone (an operator deleted it) and only a new declaration routes messages again.
+    /// Declares the exchanges, queues and bindings again on the open connection: a message came back unroutable, so the
+    /// queue or its binding is gone (an operator deleted it) and only a new declaration routes messages again. The
+    /// publishing channels stay open, so the other publishes in flight on them are confirmed as before. One declaration
+    /// at a time: the returns that come while it runs share it. If it fails, the connection is closed and opened again,
+    /// which declares everything anew.
     /// </summary>
-    public void Reopen(string reason) => Volatile.Read(ref _current)?.Close(reason);
+    public void DeclareAgain(string reason)
+    {
+        if (Volatile.Read(ref _current) is { IsOpen: true } link)
+            link.DeclareOnce(() => DeclareAgainAsync(link, reason));
+    }
+
+    async Task DeclareAgainAsync(Link link, string reason)
+    {
+        try
+        {
+            using var declaring = new CancellationTokenSource(DeclarationTimeout);
+            await DeclareAsync(link.Connection, _broker.Value, declaring.Token);
+            LogDeclaredAgain(_logger, link.Endpoint, reason);
+        }
+        catch (Exception ex)
+        {
+            link.Close($"{reason}; declaring again failed: {ex.Message}");
+        }
+    }
 
     /// <summary>Connects, and connects again whenever the connection is lost, until <paramref name="stopping"/>.</summary>
     public async Task RunAsync(CancellationToken stopping)
@@ -236,6 +257,9 @@ public sealed partial class PublisherConnection : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the publishing connection to {Endpoint} ({Reason}); connecting again")]
     static partial void LogLost(ILogger logger, string endpoint, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Declared the queues and exchanges again on {Endpoint}: {Reason}")]
+    static partial void LogDeclaredAgain(ILogger logger, string endpoint, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot connect to the broker to publish ({Reason}); trying again every second")]
     static partial void LogCannotConnect(ILogger logger, Exception exception, string reason);
 
@@ -245,9 +269,23 @@ public sealed partial class PublisherConnection : IAsyncDisposable
     /// <summary>One open connection, its publishing channels, and what closes when either is lost.</summary>
     sealed class Link(IConnection connection, IChannel[] channels, TaskCompletionSource<string> closed, string endpoint) : IAsyncDisposable
     {
+        readonly Lock _gate = new();
         int _turn;
+        Task _declaring = Task.CompletedTask;
+
+        public IConnection Connection => connection;
 
         public Task<string> Closed => closed.Task;
+
+        /// <summary>Starts <paramref name="declare"/> unless a declaration of this connection is still running.</summary>
+        public void DeclareOnce(Func<Task> declare)
+        {
+            lock (_gate)
+            {
+                if (_declaring.IsCompleted)
+                    _declaring = declare();
+            }
+        }
 
         public void Close(string reason) => closed.TrySetResult(reason);
 

@@ -66,8 +66,8 @@ public sealed class RabbitMqEventPublishing(PublisherConnection connection, Time
         }
         catch (PublishException ex) when (ex.IsReturn)
         {
-            // Nothing is bound to the exchange any more: declared again on a new connection, the next publish is routed.
-            connection.Reopen($"a message to {target.Exchange} came back unroutable");
+            // Nothing is bound to the exchange any more: once declared again, the next publish is routed.
+            connection.DeclareAgain($"a message to {target.Exchange} came back unroutable");
             throw;
         }
     }

@@ -102,10 +102,11 @@ public sealed class EventPublishingTests : IAsyncLifetime
         var returned = await Assert.ThrowsAnyAsync<PublishException>(() => publisher.Publishing.PublishAsync(NewEvent(), Within(30)));
         Assert.True(returned.IsReturn);
 
-        // The publisher connects again and declares the queue; the provider's retry, a moment later, is taken.
+        // The publisher declares the queue again, on the connection it has; the provider's retry, a moment later, is taken.
         var retried = NewEvent();
         await PublishUntilConfirmedAsync(publisher, retried);
         Assert.Equal(retried.EventId.ToString(), Assert.Single(await _broker.ReceiveAsync(BrokerOptions.DefaultQueueName, 1, TimeSpan.FromSeconds(30))).MessageId);
+        Assert.Equal(1, publisher.Connection.ConnectionsOpened);
     }
 
     [Fact]
