@@ -31,6 +31,8 @@ public class BenchmarkToolTests
             var text = await File.ReadAllTextAsync(report);
             foreach (var section in Sections)
                 Assert.Contains(section, text, StringComparison.Ordinal);
+            // The HTTP floor under the API's CPU per event: the bare endpoint at the rate ours reached.
+            Assert.Matches(@"\| \(a\) at ours' rate \| [\d,]+ \|", text);
             Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(directory, "benchmarks-burst.svg")), StringComparison.Ordinal);
         }
         finally

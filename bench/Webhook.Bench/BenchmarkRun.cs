@@ -222,9 +222,18 @@ public sealed class BenchmarkRun(BenchOptions options)
         // The broker's CPU per publish falls as the rate rises (reads, confirms and deliveries amortised over more
         // messages), and the Processor's consumption costs it the same CPU per second whichever target runs: the same
         // publishing as (b), at the rate ours reached in the round, tells what our publishes cost the broker from what
-        // the rate does.
-        parts[Names.PacedBrokerTarget] = [];
-        cpu[Names.PacedBrokerTarget] = [];
+        // the rate does. So does a server's CPU per request: the bare endpoint at ours' rate is what HTTP alone costs
+        // a host at the API's load, the floor under the API's CPU per event.
+        var paced = new (string Name, Func<long, CancellationToken, Task<int>> Operation)[]
+        {
+            (Names.PacedBrokerTarget, broker.PublishAsync),
+            (Names.PacedBareTarget, targets[0].Operation),
+        };
+        foreach (var (name, _) in paced)
+        {
+            parts[name] = [];
+            cpu[name] = [];
+        }
         for (var r = 0; r < options.Rounds; r++)
         {
             // Interleaved, so a neighbour's build slowing the machine for a while weighs on every target alike.
@@ -237,9 +246,12 @@ public sealed class BenchmarkRun(BenchOptions options)
                 if (name != Names.OursTarget)
                     continue;
                 var rate = LoadFigures.Of(recording).EventsPerSecond;
-                before = _stats.CpuSeconds();
-                parts[Names.PacedBrokerTarget].Add(await LoadGenerator.RunAsync(options.Connections, round, null, 1, broker.PublishAsync, ct, rate));
-                Add(cpu[Names.PacedBrokerTarget], ProcessStats.Difference(_stats.CpuSeconds(), before));
+                foreach (var (pacedName, pacedOperation) in paced)
+                {
+                    before = _stats.CpuSeconds();
+                    parts[pacedName].Add(await LoadGenerator.RunAsync(options.Connections, round, null, 1, pacedOperation, ct, rate));
+                    Add(cpu[pacedName], ProcessStats.Difference(_stats.CpuSeconds(), before));
+                }
             }
         }
         var peaks = _stats.PeakMemoryMiB();
@@ -291,6 +303,16 @@ public sealed class BenchmarkRun(BenchOptions options)
 
     // ------------------------------------------------------------------------------------------ 3 and 4. burst and drain
 
+    /// <summary>The stores' slots sampled for <paramref name="duration"/>, while the Processor drains.</summary>
+    static async Task<SlotOccupancy> SampleSlotsAsync(BenchDatabase database, TimeSpan duration, CancellationToken ct)
+    {
+        using var window = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        window.CancelAfter(duration);
+        var occupancy = await SlotOccupancy.SampleAsync(database.ConnectionString, BenchOptions.ConcurrencyLimit, window.Token);
+        ct.ThrowIfCancellationRequested();
+        return occupancy;
+    }
+
     async Task<BurstResult> BurstAsync(VirtualHost virtualHost, BenchDatabase database, Requests requests,
         HttpClient api, HttpClient baselines, CancellationToken ct)
     {
@@ -310,7 +332,7 @@ public sealed class BenchmarkRun(BenchOptions options)
         var drainBefore = _stats.CpuSeconds();
         var appliedBefore = await database.InboxCountAsync(ct);
         var from = await database.NowAsync(ct);
-        await Task.Delay(TimeSpan.FromSeconds(options.DrainSeconds), ct);
+        var occupancy = await SampleSlotsAsync(database, TimeSpan.FromSeconds(options.DrainSeconds), ct);
         var appliedAfter = await database.InboxCountAsync(ct);
         var to = await database.NowAsync(ct);
         var drainSeconds = drainClock.Elapsed.TotalSeconds;
@@ -319,8 +341,11 @@ public sealed class BenchmarkRun(BenchOptions options)
         var slotsBusy = await database.WorkSecondsAsync("ours", from, to, ct) / ((to - from).TotalSeconds * BenchOptions.ConcurrencyLimit);
         var drainCpu = ProcessStats.Difference(_stats.CpuSeconds(), drainBefore);
         var backlogLeft = await virtualHost.QueueDepthAsync(QueueName);
-        var drain = new DrainResult((appliedAfter - appliedBefore) / drainSeconds, drainSeconds, appliedAfter - appliedBefore, backlogLeft, slotsBusy, drainCpu);
+        var drain = new DrainResult((appliedAfter - appliedBefore) / drainSeconds, drainSeconds, appliedAfter - appliedBefore, backlogLeft, slotsBusy, drainCpu, occupancy);
         Console.WriteLine($"4. Drain: {drain.EventsPerSecond:0.0} events/s over {drainSeconds:0} s (ceiling {BenchOptions.ConcurrencyLimit * 1000.0 / options.WorkMilliseconds:0} = {BenchOptions.ConcurrencyLimit} / {options.WorkMilliseconds} ms), {backlogLeft:N0} still queued; the {BenchOptions.ConcurrencyLimit} slots did the work {slotsBusy:0%} of the time");
+        Console.WriteLine($"   slots held on average: PostgreSQL's {occupancy.Postgres.MeanHeld:0.00} (all {occupancy.Postgres.AllHeld:0%} of the time, " +
+                          $"{occupancy.Postgres.MillisecondsPerEvent(drain.EventsPerSecond):0.0} ms per event), the statistics' {occupancy.Statistics.MeanHeld:0.00} " +
+                          $"(all {occupancy.Statistics.AllHeld:0%}, {occupancy.Statistics.MillisecondsPerEvent(drain.EventsPerSecond):0.0} ms per event), {occupancy.Samples:N0} samples");
         var memoryDuringBurst = _stats.PeakMemoryMiB();
         var composition = _stats.Composition();
 
@@ -426,9 +451,10 @@ public static class Names
     public const string OursTarget = "ours: POST /webhooks/email";
     public const string BrokerTarget = "(b) raw publish + confirm";
     public const string PacedBrokerTarget = "(b) at ours' rate";
+    public const string PacedBareTarget = "(a) at ours' rate";
 
     /// <summary>Section 1's targets, in the order of its tables.</summary>
-    public static readonly string[] IngestTargets = [BareTarget, OursTarget, BrokerTarget, PacedBrokerTarget];
+    public static readonly string[] IngestTargets = [BareTarget, OursTarget, BrokerTarget, PacedBrokerTarget, PacedBareTarget];
     public const string NaiveTarget = "naive: work in the request";
     public const string NaiveUnboundedTarget = "naive, unbounded database";
 }
@@ -445,7 +471,8 @@ public sealed record RefusedResult(long Requests, Dictionary<int, long> Statuses
     public double ApiMicrosecondsPerRequest => Requests > 0 ? ApiCpuSeconds * 1_000_000 / Requests : 0;
 }
 
-public sealed record DrainResult(double EventsPerSecond, double Seconds, long Applied, long BacklogLeft, double SlotsBusy, Dictionary<string, double> Cpu);
+public sealed record DrainResult(double EventsPerSecond, double Seconds, long Applied, long BacklogLeft, double SlotsBusy, Dictionary<string, double> Cpu,
+    SlotOccupancy Occupancy);
 
 public sealed record BurstResult(PhaseResult Ours, PhaseResult Naive, PhaseResult NaiveUnbounded, DrainResult Drain,
     Dictionary<string, (long InDatabase, long Running)> Concurrency, Dictionary<string, double> PeakMemory,
