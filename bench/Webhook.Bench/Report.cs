@@ -369,8 +369,9 @@ public sealed class Report(BenchOptions options, Results results)
         return text + $"The statistics' slots were all taken {statistics.AllHeld:0%} of the time, PostgreSQL's " +
                $"{postgres.AllHeld:0%} ({statistics.MillisecondsPerEvent(d.EventsPerSecond):0.0} ms per event against " +
                $"{held:0.0}): the DynamoDB writes kept up, and the hand-over between statements is the gap to the ceiling. " +
-               "Four times the limit in hand instead of twice changed nothing ([profiles.md](profiles.md), section 12): the " +
-               "next statement waits for the hand-over, not for a delivery. ";
+               "Neither four times the limit in hand instead of twice nor a gate that hands a place to the next event on the " +
+               "thread giving it up changed it ([profiles.md](profiles.md), sections 13 and 15): the next statement waits " +
+               "for two processes to wake in turn, not for a delivery or a thread. ";
     }
 
     void Bounds()
