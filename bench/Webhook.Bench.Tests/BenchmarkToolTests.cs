@@ -33,6 +33,8 @@ public class BenchmarkToolTests
                 Assert.Contains(section, text, StringComparison.Ordinal);
             // The HTTP floor under the API's CPU per event: the bare endpoint at the rate ours reached.
             Assert.Matches(@"\| \(a\) at ours' rate \| [\d,]+ \|", text);
+            // The drain's floor on the machine: W alone, back to back at the limit.
+            Assert.Matches(@"\| W alone, back to back on 3 sessions \| [\d.]+ \|", text);
             Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(directory, "benchmarks-burst.svg")), StringComparison.Ordinal);
         }
         finally

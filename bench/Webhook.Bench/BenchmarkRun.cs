@@ -350,6 +350,12 @@ public sealed class BenchmarkRun(BenchOptions options)
         var composition = _stats.Composition();
 
         await DrainQueueAsync(virtualHost, ct);
+        // The floor, once the Processor has let go of what it had in hand: W alone, back to back at the limit.
+        var floor = await DrainFloor.MeasureAsync(database, BenchOptions.ConcurrencyLimit, options.DatabaseCapacity, options.WorkMilliseconds,
+            TimeSpan.FromSeconds(options.Quick ? 2 : 15), ct);
+        drain = drain with { Floor = floor };
+        Console.WriteLine($"   the floor, W alone back to back on {BenchOptions.ConcurrencyLimit} sessions: {floor.EventsPerSecond:0.0} events/s " +
+                          $"({floor.WorkMillisecondsPerOperation:0.00} ms of W each, as the database ran it); the drain made {drain.EventsPerSecond / floor.EventsPerSecond:0%} of it");
         var naive = await NaiveAsync(requests, baselines, "/naive/email", ct);
         Console.WriteLine($"   {Names.NaiveTarget,-28} {Line(naive.Figures)}, all acknowledged in {naive.Recording.Seconds:0.0} s");
         var unbounded = await NaiveAsync(requests, baselines, "/naive/email?capacity=0", ct);
@@ -472,7 +478,11 @@ public sealed record RefusedResult(long Requests, Dictionary<int, long> Statuses
 }
 
 public sealed record DrainResult(double EventsPerSecond, double Seconds, long Applied, long BacklogLeft, double SlotsBusy, Dictionary<string, double> Cpu,
-    SlotOccupancy Occupancy);
+    SlotOccupancy Occupancy)
+{
+    /// <summary>W alone, back to back at the limit, measured right after the drain: what any design could reach here.</summary>
+    public DrainFloor? Floor { get; init; }
+}
 
 public sealed record BurstResult(PhaseResult Ours, PhaseResult Naive, PhaseResult NaiveUnbounded, DrainResult Drain,
     Dictionary<string, (long InDatabase, long Running)> Concurrency, Dictionary<string, double> PeakMemory,
