@@ -32,9 +32,12 @@ public static class WebhookProcessorExtensions
         builder.AddDynamoTables(sp => sp.GetRequiredService<StatsTables>().Definitions());
         services.AddHostedService<InboxCleanupService>();
 
-        // One pool for the slots, the writer, the inbox cleanup and the readiness check. No EF Core here: the migrations
-        // run in a process of their own (SchemaMigration).
+        // One pool for the statistics' slots, the inbox cleanup and the readiness check, and one for the events'
+        // statements, whose sessions go back to it without a reset (PostgresOptions.ForStatements). No EF Core here: the
+        // migrations run in a process of their own (SchemaMigration).
         services.AddSingleton(sp => NpgsqlDataSource.Create(PostgresOptions.Bounded(
+            sp.GetRequiredService<IOptions<PostgresOptions>>().Value.Postgres!, sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit)));
+        services.AddKeyedSingleton(PostgresOptions.StatementsDataSource, (sp, _) => NpgsqlDataSource.Create(PostgresOptions.ForStatements(
             sp.GetRequiredService<IOptions<PostgresOptions>>().Value.Postgres!, sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit)));
         services.AddSingleton<StoreGates>();
         // Each store's waits are tagged with it: the two limits fill up independently.
@@ -52,7 +55,9 @@ public static class WebhookProcessorExtensions
                 sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit, sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<DatabaseSlots>>(), waited => metrics.SlotTaken(ProcessingMetrics.StatisticsStore, waited));
         });
-        services.AddSingleton<IMarketingDataWriter, MarketingDataWriter>();
+        services.AddSingleton<IMarketingDataWriter>(sp => new MarketingDataWriter(
+            sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresOptions.StatementsDataSource), sp.GetRequiredService<StatementSlots>(),
+            sp.GetRequiredService<TimeProvider>()));
 
         services.AddScoped<IEmailStatistics, DynamoEmailStatistics>();
 

@@ -13,10 +13,13 @@ public sealed class PostgresOptions
     public string? Postgres { get; set; }
 
     /// <summary>
-    /// Connections beyond the slots (the limit's statements in PostgreSQL, the limit's sessions holding statistics
-    /// slots): the readiness check, the inbox cleanup, the migrations at start.
+    /// Connections of the main pool beyond the limit's sessions holding statistics slots: the readiness check, the
+    /// inbox cleanup, the migrations at start. The events' statements have a pool of their own (<see cref="ForStatements"/>).
     /// </summary>
     public const int ConnectionsBesideSlots = 3;
+
+    /// <summary>The key of the events' statements' own data source among the host's services.</summary>
+    public const string StatementsDataSource = "statements";
 
     /// <summary>Statements each connection keeps prepared: the event's statement is planned once per connection.</summary>
     public const int PreparedStatements = 20;
@@ -34,11 +37,30 @@ public sealed class PostgresOptions
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
         if (!Given(given, "Maximum Pool Size", "Max Pool Size", "MaxPoolSize"))
-            builder.MaxPoolSize = 2 * concurrencyLimit + ConnectionsBesideSlots;
+            builder.MaxPoolSize = concurrencyLimit + ConnectionsBesideSlots;
         if (!Given(given, "Max Auto Prepare", "MaxAutoPrepare"))
             builder.MaxAutoPrepare = PreparedStatements;
         if (!Given(given, "Application Name", "ApplicationName"))
             builder.ApplicationName = ApplicationName;
+        return builder.ConnectionString;
+    }
+
+    /// <summary>
+    /// The connection string of the events' statements' pool: one session per place at the limit, and no reset when a
+    /// session goes back to the pool. Npgsql otherwise sends its reset (seven statements, from <c>RESET ALL</c> to
+    /// <c>DISCARD TEMP</c>) ahead of the next event's statement on the same session, while the slot the last event
+    /// gave up stands free. An event's statement leaves nothing in its session to reset: its slot is a transaction
+    /// lock, gone with its commit, and it sets no parameter. Sessions that take session locks (the statistics' slots)
+    /// stay in the main pool, reset as they go back to it.
+    /// </summary>
+    public static string ForStatements(string connectionString, int concurrencyLimit)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(Bounded(connectionString, concurrencyLimit))
+        {
+            MaxPoolSize = concurrencyLimit,
+            NoResetOnClose = true,
+        };
+        builder.MinPoolSize = Math.Min(builder.MinPoolSize, concurrencyLimit);
         return builder.ConnectionString;
     }
 
