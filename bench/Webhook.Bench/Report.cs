@@ -373,13 +373,15 @@ public sealed class Report(BenchOptions options, Results results)
         var text = $"Sampled from `pg_locks`, an event held its PostgreSQL slot {held:0.0} ms: W and " +
                    $"{Math.Max(0, held - options.WorkMilliseconds):0.0} ms of the statement's other steps and its commit. For " +
                    $"{free:0.0} ms more per event a slot stood free, between one event's commit and the next event's statement " +
-                   "taking it: the hand-over through the Processor (the result back to it, the next statement out, each a " +
-                   "wake-up on cores the other processes keep busy). ";
+                   "taking it. ";
         if (statistics.AllHeld > postgres.AllHeld + 0.05)
             return text + $"The statistics' slots were all taken {statistics.AllHeld:0%} of the time against PostgreSQL's " +
                    $"{postgres.AllHeld:0%} ({statistics.MillisecondsPerEvent(d.EventsPerSecond):0.0} ms per event): the " +
                    $"DynamoDB writes, limited to {limit} at once as well and slower than W, are what the events in hand " +
-                   "waited for, and they bound the rate. ";
+                   "waited for (an event leaves the Processor's hands once both stores have it, and it has twice the limit " +
+                   "in hand), so a free PostgreSQL slot had no event to take it, and they bound the rate. ";
+        text += "That is the hand-over through the Processor (the result back to it, the next statement out, each a " +
+                "wake-up on cores the other processes keep busy). ";
         return text + $"The statistics' slots were all taken {statistics.AllHeld:0%} of the time, PostgreSQL's " +
                $"{postgres.AllHeld:0%} ({statistics.MillisecondsPerEvent(d.EventsPerSecond):0.0} ms per event against " +
                $"{held:0.0}): the DynamoDB writes kept up, and the hand-over between statements is the gap to the ceiling. " +
@@ -399,8 +401,8 @@ public sealed class Report(BenchOptions options, Results results)
         return $"W alone, back to back at the limit on connections of their own, took {floorPerEvent:0.0} ms per operation " +
                $"({floor.EventsPerSecond / Ceiling:0%} of the ceiling): {floorPerEvent - options.WorkMilliseconds:0.0} ms of the gap " +
                $"is the database's own (W as it ran, {floor.WorkMillisecondsPerOperation:0.00} ms, and the round trip), and " +
-               $"{Math.Max(0, oursPerEvent - floorPerEvent):0.0} ms per event is what the Processor's statement and its hand-over " +
-               $"add to it ({d.EventsPerSecond / floor.EventsPerSecond:0%} of the floor). ";
+               $"{Math.Max(0, oursPerEvent - floorPerEvent):0.0} ms per event is the Processor's (its statement's other work in " +
+               $"the database and its commit, and a slot's time free as above; {d.EventsPerSecond / floor.EventsPerSecond:0%} of the floor). ";
     }
 
     void Bounds()
