@@ -35,10 +35,8 @@ public static class WebhookProcessorExtensions
         // One pool for the statistics' slots, the inbox cleanup and the readiness check, and one for the events'
         // statements, whose sessions go back to it without a reset (PostgresOptions.ForStatements). No EF Core here: the
         // migrations run in a process of their own (SchemaMigration).
-        services.AddSingleton(sp => NpgsqlDataSource.Create(PostgresOptions.Bounded(
-            sp.GetRequiredService<IOptions<PostgresOptions>>().Value.Postgres!, sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit)));
-        services.AddKeyedSingleton(PostgresOptions.StatementsDataSource, (sp, _) => NpgsqlDataSource.Create(PostgresOptions.ForStatements(
-            sp.GetRequiredService<IOptions<PostgresOptions>>().Value.Postgres!, sp.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit)));
+        services.AddSingleton(sp => DataSource(sp, PostgresOptions.Bounded));
+        services.AddKeyedSingleton(PostgresOptions.StatementsDataSource, (sp, _) => DataSource(sp, PostgresOptions.ForStatements));
         services.AddSingleton<StoreGates>();
         // Each store's waits are tagged with it: the two limits fill up independently.
         services.AddSingleton(sp =>
@@ -82,4 +80,9 @@ public static class WebhookProcessorExtensions
 
         return builder;
     }
+
+    /// <summary>A pool on ConnectionStrings:Postgres, shaped for the limit by <paramref name="shape"/>.</summary>
+    static NpgsqlDataSource DataSource(IServiceProvider services, Func<string, int, string> shape) => NpgsqlDataSource.Create(shape(
+        services.GetRequiredService<IOptions<PostgresOptions>>().Value.Postgres!,
+        services.GetRequiredService<IOptions<ProcessorOptions>>().Value.ConcurrencyLimit));
 }

@@ -355,7 +355,7 @@ public sealed class BenchmarkRun(BenchOptions options)
             TimeSpan.FromSeconds(options.Quick ? 2 : 15), ct);
         drain = drain with { Floor = floor };
         Console.WriteLine($"   the floor, W alone back to back on {BenchOptions.ConcurrencyLimit} sessions: {floor.EventsPerSecond:0.0} events/s " +
-                          $"({floor.WorkMillisecondsPerOperation:0.00} ms of W each, as the database ran it); the drain made {drain.EventsPerSecond / floor.EventsPerSecond:0%} of it");
+                          $"({floor.WorkMillisecondsPerOperation:0.00} ms of W each, as the database ran it); the drain made {drain.ShareOfFloor:0%} of it");
         var naive = await NaiveAsync(requests, baselines, "/naive/email", ct);
         Console.WriteLine($"   {Names.NaiveTarget,-28} {Line(naive.Figures)}, all acknowledged in {naive.Recording.Seconds:0.0} s");
         var unbounded = await NaiveAsync(requests, baselines, "/naive/email?capacity=0", ct);
@@ -482,6 +482,9 @@ public sealed record DrainResult(double EventsPerSecond, double Seconds, long Ap
 {
     /// <summary>W alone, back to back at the limit, measured right after the drain: what any design could reach here.</summary>
     public DrainFloor? Floor { get; init; }
+
+    /// <summary>The drain's rate over the floor's; null without a floor.</summary>
+    public double? ShareOfFloor => Floor is { EventsPerSecond: > 0 } floor ? EventsPerSecond / floor.EventsPerSecond : null;
 }
 
 public sealed record BurstResult(PhaseResult Ours, PhaseResult Naive, PhaseResult NaiveUnbounded, DrainResult Drain,

@@ -10,9 +10,12 @@ namespace Webhook.Bench;
 /// faster on the same database and cores; what keeps the floor itself below limit / W is the database's own (the
 /// sleep waking late, the work's slot and log, the commit, the round trip).
 /// </summary>
-public sealed record DrainFloor(long Operations, double Seconds, double WorkSeconds)
+public sealed record DrainFloor(int Sessions, long Operations, double Seconds, double WorkSeconds)
 {
     public double EventsPerSecond => Seconds > 0 ? Operations / Seconds : 0;
+
+    /// <summary>How long one operation held its place at the limit: the sessions over the rate.</summary>
+    public double MillisecondsPerOperation => Operations > 0 ? Sessions * 1000 / EventsPerSecond : 0;
 
     /// <summary>How long one operation took in the database, from the work's own log (its slot taken to its end).</summary>
     public double WorkMillisecondsPerOperation => Operations > 0 ? WorkSeconds * 1000 / Operations : 0;
@@ -22,14 +25,13 @@ public sealed record DrainFloor(long Operations, double Seconds, double WorkSeco
     public static async Task<DrainFloor> MeasureAsync(BenchDatabase database, int sessions, int capacity, int workMilliseconds,
         TimeSpan duration, CancellationToken ct)
     {
-        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         var connections = new List<NpgsqlConnection>();
         var commands = new List<NpgsqlCommand>();
         try
         {
             for (var i = 0; i < sessions; i++)
             {
-                var connection = await dataSource.OpenConnectionAsync(ct);
+                var connection = await database.Database.OpenAsync(ct);
                 connections.Add(connection);
                 var command = new NpgsqlCommand("SELECT bench_work($1, $2, $3)", connection);
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = capacity });
@@ -57,7 +59,7 @@ public sealed record DrainFloor(long Operations, double Seconds, double WorkSeco
             var seconds = clock.Elapsed.TotalSeconds;
             var to = await database.NowAsync(ct);
             var work = await database.WorkSecondsAsync(Design, from, to, ct);
-            return new DrainFloor(counts.Sum(), seconds, work);
+            return new DrainFloor(sessions, counts.Sum(), seconds, work);
         }
         finally
         {

@@ -238,8 +238,7 @@ public sealed class Report(BenchOptions options, Results results)
             Line("| | events/s | of the ceiling 3 / W | W as the database ran it | time per operation at the limit | the drain, of the floor |");
             Line("|---|---:|---:|---:|---:|---:|");
             Line($"| W alone, back to back on {BenchOptions.ConcurrencyLimit} sessions | {floor.EventsPerSecond:0.0} | {floor.EventsPerSecond / Ceiling:0%} | " +
-                 $"{floor.WorkMillisecondsPerOperation:0.00} ms | {BenchOptions.ConcurrencyLimit * 1000 / Math.Max(floor.EventsPerSecond, 1e-9):0.00} ms | " +
-                 $"{d.EventsPerSecond / Math.Max(floor.EventsPerSecond, 1e-9):0%} |");
+                 $"{floor.WorkMillisecondsPerOperation:0.00} ms | {floor.MillisecondsPerOperation:0.00} ms | {d.ShareOfFloor:0%} |");
             Line();
             Line($"*W as the database ran it*: from the work's own log, its slot taken to its end; `pg_sleep({options.WorkMilliseconds / 1000.0:0.###})` " +
                  "wakes after its time, never before.");
@@ -395,14 +394,13 @@ public sealed class Report(BenchOptions options, Results results)
     {
         if (d.Floor is not { EventsPerSecond: > 0 } floor || d.EventsPerSecond <= 0)
             return "";
-        var limit = BenchOptions.ConcurrencyLimit;
-        var floorPerEvent = limit * 1000 / floor.EventsPerSecond;
-        var oursPerEvent = limit * 1000 / d.EventsPerSecond;
+        var floorPerEvent = floor.MillisecondsPerOperation;
+        var oursPerEvent = BenchOptions.ConcurrencyLimit * 1000 / d.EventsPerSecond;
         return $"W alone, back to back at the limit on connections of their own, took {floorPerEvent:0.0} ms per operation " +
                $"({floor.EventsPerSecond / Ceiling:0%} of the ceiling): {floorPerEvent - options.WorkMilliseconds:0.0} ms of the gap " +
                $"is the database's own (W as it ran, {floor.WorkMillisecondsPerOperation:0.00} ms, and the round trip), and " +
                $"{Math.Max(0, oursPerEvent - floorPerEvent):0.0} ms per event is the Processor's (its statement's other work in " +
-               $"the database and its commit, and a slot's time free as above; {d.EventsPerSecond / floor.EventsPerSecond:0%} of the floor). ";
+               $"the database and its commit, and a slot's time free as above; {d.ShareOfFloor:0%} of the floor). ";
     }
 
     void Bounds()
@@ -492,7 +490,7 @@ public sealed class Report(BenchOptions options, Results results)
             new($"burst: the database never sees more than the limit ({BenchOptions.ConcurrencyLimit})", $"peak {peak} (naive: {b.Concurrency["naive"].InDatabase})", peak <= BenchOptions.ConcurrencyLimit),
             new($"drain ≥ 95% of 3 / W = {Ceiling:0} events/s", $"{b.Drain.EventsPerSecond:0.0} events/s = {drainShare:0%}" +
                 (b.Drain.Floor is { EventsPerSecond: > 0 } floor
-                    ? $" (W alone back to back at the limit, here: {floor.EventsPerSecond:0.0} = {floor.EventsPerSecond / Ceiling:0%}; the drain made {b.Drain.EventsPerSecond / floor.EventsPerSecond:0%} of it)"
+                    ? $" (W alone back to back at the limit, here: {floor.EventsPerSecond:0.0} = {floor.EventsPerSecond / Ceiling:0%}; the drain made {b.Drain.ShareOfFloor:0%} of it)"
                     : ""), drainShare >= 0.95),
         };
         var apiPerEvent = IngestCpuPerEvent(Names.OursTarget, Names.Api);
