@@ -111,8 +111,8 @@ public sealed class BenchmarkRun(BenchOptions options)
             _stats.Watch(Names.Postgres, Pid(servers, "postgres"), withChildren: true, peakMemory: false);
             _stats.Watch(Names.Dynamo, Pid(servers, "dynamodb"));
 
-            using var apiClient = new Http11Client(api.BaseAddress);
-            using var baselineClient = new Http11Client(baselines.BaseAddress);
+            using var apiClient = LoadGenerator.HttpClientFor(api.BaseAddress, options.Connections);
+            using var baselineClient = LoadGenerator.HttpClientFor(baselines.BaseAddress, options.Connections);
 
             // Batches last: their large requests grow the API's heap, which would then count in the next scenario's peak.
             var ingest = await IngestAsync(requests, apiClient, baselineClient, broker, ct);
@@ -179,7 +179,7 @@ public sealed class BenchmarkRun(BenchOptions options)
     /// row cost at least 95% of the one before them per request (one slice may be cheaper by chance), within
     /// <see cref="BenchOptions.MaxWarmupSeconds"/>.
     /// </summary>
-    async Task<double> WarmUpAsync(string process, int eventsPerOperation, Operation operation,
+    async Task<double> WarmUpAsync(string process, int eventsPerOperation, Func<long, CancellationToken, Task<int>> operation,
         CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
@@ -199,14 +199,14 @@ public sealed class BenchmarkRun(BenchOptions options)
         }
     }
 
-    async Task<IngestResult> IngestAsync(Requests requests, Http11Client api, Http11Client baselines, BrokerCeiling broker, CancellationToken ct)
+    async Task<IngestResult> IngestAsync(Requests requests, HttpClient api, HttpClient baselines, BrokerCeiling broker, CancellationToken ct)
     {
         // Each target with the process whose CPU per request ends its warm-up.
-        var targets = new (string Name, string Process, Operation Operation)[]
+        var targets = new (string Name, string Process, Func<long, CancellationToken, Task<int>> Operation)[]
         {
-            (Names.BareTarget, Names.Baselines, Operation.Post(baselines, n => requests.Standard("/bare", n))),
-            (Names.OursTarget, Names.Api, Operation.Post(api, n => requests.Standard("/webhooks/email", n))),
-            (Names.BrokerTarget, Names.Generator, Operation.Async(broker.PublishAsync)),
+            (Names.BareTarget, Names.Baselines, (n, c) => LoadGenerator.SendAsync(baselines, requests.Standard("/bare", n), c)),
+            (Names.OursTarget, Names.Api, (n, c) => LoadGenerator.SendAsync(api, requests.Standard("/webhooks/email", n), c)),
+            (Names.BrokerTarget, Names.Generator, broker.PublishAsync),
         };
         Console.WriteLine($"1. Ingest: {Names.IngestTargets.Length} targets × {options.Rounds} rounds of {options.DurationSeconds / options.Rounds:0.#} s, {options.Connections} at once");
 
@@ -224,9 +224,9 @@ public sealed class BenchmarkRun(BenchOptions options)
         // publishing as (b), at the rate ours reached in the round, tells what our publishes cost the broker from what
         // the rate does. So does a server's CPU per request: the bare endpoint at ours' rate is what HTTP alone costs
         // a host at the API's load, the floor under the API's CPU per event.
-        var paced = new (string Name, Operation Operation)[]
+        var paced = new (string Name, Func<long, CancellationToken, Task<int>> Operation)[]
         {
-            (Names.PacedBrokerTarget, Operation.Async(broker.PublishAsync)),
+            (Names.PacedBrokerTarget, broker.PublishAsync),
             (Names.PacedBareTarget, targets[0].Operation),
         };
         foreach (var (name, _) in paced)
@@ -269,12 +269,12 @@ public sealed class BenchmarkRun(BenchOptions options)
     /// What a flood of fakes costs the API: forged requests from one client as fast as it answers them, the refusals'
     /// own CPU per request. The first of each window's budget are refused 401 after the signature check, the rest 429.
     /// </summary>
-    async Task<RefusedResult> RefusedAsync(Requests requests, Http11Client api, CancellationToken ct)
+    async Task<RefusedResult> RefusedAsync(Requests requests, HttpClient api, CancellationToken ct)
     {
-        var forged = Operation.Post(api, n => requests.Forged("/webhooks/email", n));
-        await WarmUpAsync(Names.Api, 1, forged, ct);
+        Task<int> Operation(long n, CancellationToken c) => LoadGenerator.SendAsync(api, requests.Forged("/webhooks/email", n), c);
+        await WarmUpAsync(Names.Api, 1, Operation, ct);
         var before = _stats.CpuSeconds();
-        var recording = await LoadGenerator.RunAsync(options.Connections, TimeSpan.FromSeconds(options.DurationSeconds / options.Rounds), null, 1, forged, ct);
+        var recording = await LoadGenerator.RunAsync(options.Connections, TimeSpan.FromSeconds(options.DurationSeconds / options.Rounds), null, 1, Operation, ct);
         var cpu = ProcessStats.Difference(_stats.CpuSeconds(), before);
         var statuses = recording.Samples.GroupBy(s => s.Status).ToDictionary(g => g.Key, g => g.LongCount());
         var result = new RefusedResult(recording.Samples.Count, statuses, cpu.GetValueOrDefault(Names.Api), recording.Seconds);
@@ -285,16 +285,16 @@ public sealed class BenchmarkRun(BenchOptions options)
 
     // ------------------------------------------------------------------------------------------ 2. batches
 
-    async Task<PhaseResult> BatchesAsync(Requests requests, Http11Client api, CancellationToken ct)
+    async Task<PhaseResult> BatchesAsync(Requests requests, HttpClient api, CancellationToken ct)
     {
         Console.WriteLine($"2. Batches: SendGrid batches of {BenchOptions.BatchSize} events, {options.Connections} at once, {options.DurationSeconds:0.#} s");
-        var batch = Operation.Post(api, _ => requests.SendGridBatch(BenchOptions.BatchSize));
+        Task<int> Operation(long n, CancellationToken c) => LoadGenerator.SendAsync(api, requests.SendGridBatch(BenchOptions.BatchSize), c);
 
-        var warmup = await WarmUpAsync(Names.Api, BenchOptions.BatchSize, batch, ct);
+        var warmup = await WarmUpAsync(Names.Api, BenchOptions.BatchSize, Operation, ct);
         Console.WriteLine($"   warmed up: {warmup:0} s");
         _stats.ResetPeaks();
         var before = _stats.CpuSeconds();
-        var recording = await LoadGenerator.RunAsync(options.Connections, TimeSpan.FromSeconds(options.DurationSeconds), null, BenchOptions.BatchSize, batch, ct);
+        var recording = await LoadGenerator.RunAsync(options.Connections, TimeSpan.FromSeconds(options.DurationSeconds), null, BenchOptions.BatchSize, Operation, ct);
         var cpu = ProcessStats.Difference(_stats.CpuSeconds(), before);
         var figures = LoadFigures.Of(recording);
         Console.WriteLine($"   {"SendGrid batches",-28} {Line(figures)}");
@@ -314,7 +314,7 @@ public sealed class BenchmarkRun(BenchOptions options)
     }
 
     async Task<BurstResult> BurstAsync(VirtualHost virtualHost, BenchDatabase database, Requests requests,
-        Http11Client api, Http11Client baselines, CancellationToken ct)
+        HttpClient api, HttpClient baselines, CancellationToken ct)
     {
         Console.WriteLine($"3. Burst of {options.Burst:N0} events, {options.Connections} at once, W = {options.WorkMilliseconds} ms, database capacity {Capacity(options.DatabaseCapacity)}");
         await database.InstallTriggerAsync(options.DatabaseCapacity, options.WorkMilliseconds, ct);
@@ -322,7 +322,7 @@ public sealed class BenchmarkRun(BenchOptions options)
         _stats.ResetPeaks();
         var before = _stats.CpuSeconds();
         var oursRecording = await LoadGenerator.RunAsync(options.Connections, null, options.Burst, 1,
-            Operation.Post(api, n => requests.Standard("/webhooks/email", n)), ct);
+            (n, c) => LoadGenerator.SendAsync(api, requests.Standard("/webhooks/email", n), c), ct);
         var oursCpu = ProcessStats.Difference(_stats.CpuSeconds(), before);
         var ours = new PhaseResult(LoadFigures.Of(oursRecording), oursRecording, oursCpu, _stats.PeakMemoryMiB());
         Console.WriteLine($"   {Names.OursTarget,-28} {Line(ours.Figures)}, all acknowledged in {oursRecording.Seconds:0.0} s");
@@ -370,12 +370,12 @@ public sealed class BenchmarkRun(BenchOptions options)
         return new BurstResult(ours, naive, unbounded, drain, concurrency, memoryDuringBurst, composition);
     }
 
-    async Task<PhaseResult> NaiveAsync(Requests requests, Http11Client baselines, string path, CancellationToken ct)
+    async Task<PhaseResult> NaiveAsync(Requests requests, HttpClient baselines, string path, CancellationToken ct)
     {
         _stats.ResetPeaks();
         var before = _stats.CpuSeconds();
         var recording = await LoadGenerator.RunAsync(options.Connections, null, options.Burst, 1,
-            Operation.Post(baselines, n => requests.Standard(path, n)), ct);
+            (n, c) => LoadGenerator.SendAsync(baselines, requests.Standard(path, n), c), ct);
         return new PhaseResult(LoadFigures.Of(recording), recording, ProcessStats.Difference(_stats.CpuSeconds(), before), _stats.PeakMemoryMiB());
     }
 

@@ -63,9 +63,8 @@ public sealed class Report(BenchOptions options, Results results)
         Line($"| the cores' time the hypervisor gave to other machines over the scenarios (steal) | {results.StolenShare:0%} |");
         Line();
         Line("Everything runs on these cores at once: RabbitMQ, PostgreSQL, DynamoDB Local, the API, the Processor, the " +
-             "baselines host, and the load generator (this tool: HTTP/1.1 on keep-alive connections, one per worker, each " +
-             "worker a thread that blocks on its socket until the whole answer is read, requests signed as they are sent and " +
-             "written in the sends `HttpClient` would make; the broker ceiling's publishes on the thread pool). The machine may be shared with other work: the *whole machine* row " +
+             "baselines host, and the load generator (this tool: `HttpClient` over `SocketsHttpHandler`, one connection per " +
+             "worker, requests signed as they are sent). The machine may be shared with other work: the *whole machine* row " +
              "of each CPU table shows what every process on it used, ours or not. Absolute figures are therefore noisy; the " +
              "ratios compare targets measured in the same run, interleaved where they run side by side.");
         Line();

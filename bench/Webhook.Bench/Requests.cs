@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using Webhook.Testing;
@@ -11,6 +12,7 @@ namespace Webhook.Bench;
 /// </summary>
 public sealed class Requests
 {
+    static readonly MediaTypeHeaderValue Json = new("application/json");
     static readonly string[] EventTypes = ["Opened", "Opened", "Clicked"];
 
     readonly byte[] _standardKey;
@@ -44,26 +46,35 @@ public sealed class Requests
     public static string EventType(long n) => EventTypes[n % EventTypes.Length];
 
     /// <summary>One event, signed with Standard Webhooks; a webhook-id of its own, so every request is a new delivery.</summary>
-    public LoadRequest Standard(string path, long n) => Standard(path, n, forged: false);
-
-    LoadRequest Standard(string path, long n, bool forged)
+    public HttpRequestMessage Standard(string path, long n)
     {
         var body = Encoding.UTF8.GetBytes($$"""{"emailId":"{{EmailId(n)}}","eventType":"{{EventType(n)}}"}""");
         // Numbered across the whole run, not per scenario: a reused id would be a duplicate the Processor skips.
         var id = $"msg_{_run}_{Interlocked.Increment(ref _deliveries)}";
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var signature = forged ? "v1," + Convert.ToBase64String(new byte[32]) : Signatures.Standard(_standardKey, id, timestamp, body);
-        return new LoadRequest(path, body, [new("webhook-id", id), new("webhook-timestamp", timestamp), new("webhook-signature", signature)]);
+        var signature = Signatures.Standard(_standardKey, id, timestamp, body);
+
+        var request = Post(path, body);
+        request.Headers.TryAddWithoutValidation("webhook-id", id);
+        request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp);
+        request.Headers.TryAddWithoutValidation("webhook-signature", signature);
+        return request;
     }
 
     /// <summary>
     /// A forgery of <see cref="Standard"/>: the same shape and headers, a signature made with a key that is not ours, as
     /// a flood of fakes sends them. The API refuses it after reading the body and checking the signature.
     /// </summary>
-    public LoadRequest Forged(string path, long n) => Standard(path, n, forged: true);
+    public HttpRequestMessage Forged(string path, long n)
+    {
+        var request = Standard(path, n);
+        request.Headers.Remove("webhook-signature");
+        request.Headers.TryAddWithoutValidation("webhook-signature", "v1," + Convert.ToBase64String(new byte[32]));
+        return request;
+    }
 
     /// <summary>A SendGrid Event Webhook batch of <paramref name="size"/> events, ECDSA-signed as SendGrid signs.</summary>
-    public LoadRequest SendGridBatch(int size)
+    public HttpRequestMessage SendGridBatch(int size)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var json = new StringBuilder(size * 160).Append('[');
@@ -82,7 +93,16 @@ public sealed class Requests
         lock (_sendGridLock)
             signature = Signatures.SendGrid(_sendGridKey, timestamp, body);
 
-        return new LoadRequest("/webhooks/sendgrid", body,
-            [new("X-Twilio-Email-Event-Webhook-Signature", signature), new("X-Twilio-Email-Event-Webhook-Timestamp", timestamp)]);
+        var request = Post("/webhooks/sendgrid", body);
+        request.Headers.TryAddWithoutValidation("X-Twilio-Email-Event-Webhook-Signature", signature);
+        request.Headers.TryAddWithoutValidation("X-Twilio-Email-Event-Webhook-Timestamp", timestamp);
+        return request;
+    }
+
+    public static HttpRequestMessage Post(string path, byte[] body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = Json;
+        return request;
     }
 }
