@@ -30,7 +30,7 @@ public sealed class StatisticsReader(IAmazonDynamoDB dynamo, StatsTables tables,
     /// Days whose first page the export asks for ahead of the one it writes. Each page in flight (1,000 events, a couple
     /// of MiB once the SDK has read it) outlives the garbage collector's youngest generation and is promoted, so the
     /// pages in flight set how far the console's memory rises during an export: with 8 days ahead its resident set
-    /// peaked 42-46 MiB above its start, with 3 days 14-15 MiB, at the same rate (docs/profiles.md, section 17).
+    /// peaked 42-46 MiB above its start, with 3 days 14-19 MiB, at the same rate (docs/profiles.md, section 17).
     /// </summary>
     const int ExportDaysAhead = 3;
     const int ExportPageSize = 1000;
