@@ -67,9 +67,9 @@ public sealed class ConsoleScenario(BenchOptions options, LocalServers servers, 
             Console.WriteLine($"   daily counts, {Days} days: p50 {daily.P50:0.0} ms, p99 {daily.P99:0.0} ms");
             var top = await TimeAsync(http, stats, $"/api/stats/top?{range}&by=opens&limit=10", ct);
             Console.WriteLine($"   top 10 by opens, {Days} days ({top.Method}): p50 {top.P50:0.0} ms, p99 {top.P99:0.0} ms");
-            // The first export after the start touches the garbage collector's whole allocation budget for the first
-            // time, as the warm-up requests do for the queries; then a tenth of the range and the whole range: memory
-            // that does not grow with the export's size is flat.
+            // The first export after the start grows the older generations by the pages it holds in flight, which the
+            // garbage collector promotes (a warm-up, as for the queries); then a tenth of the range and the whole range:
+            // memory that does not grow with the export's size is flat.
             var first = await ExportAsync(http, stats, console.Pid, range, ct);
             var small = await ExportAsync(http, stats, console.Pid, $"from={Day(last.AddDays(1 - Days / 10))}&to={Day(last)}", ct);
             var export = await ExportAsync(http, stats, console.Pid, range, ct);
