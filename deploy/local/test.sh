@@ -12,8 +12,8 @@
 #   bench    bench/Webhook.Bench.Tests    the benchmark tool's short form, on its own servers (profile "bench")
 #
 # It starts the servers of the "test" profile (their own ports and state, beside a running dev system), and for the
-# cluster tier those of the "test-cluster" profile, while it builds, runs the tiers in that order, and stops the
-# servers it started. TIERS="fast servers" runs only those; SKIP_FAULTS=1 leaves both fault suites out; FAULT_EVENTS
+# cluster tier those of the "test-cluster" profile, while it builds, runs the tiers in that order (cluster beside
+# faults when both run), and stops the servers it started. TIERS="fast servers" runs only those; SKIP_FAULTS=1 leaves both fault suites out; FAULT_EVENTS
 # (default 2000) sets their stream length; KEEP_SERVERS=1 leaves the servers running for the next run. Extra
 # arguments go to every dotnet test (e.g. --filter "FullyQualifiedName~Pipeline").
 set -uo pipefail
@@ -105,31 +105,73 @@ fi
 
 status=0
 extra_failures=0
-for tier in $tiers; do
-  if [ $build -ne 0 ]; then break; fi
+# Whether a tier can run: its servers started, and for the console Chromium installed. Says why not, and counts it.
+runnable() {
+  local tier=$1
   if { [ "$tier" = cluster ] && [ $cluster_servers -ne 0 ]; } || { [ "$tier" != fast ] && [ "$tier" != aws ] && [ "$tier" != bench ] && [ "$tier" != cluster ] && [ $servers -ne 0 ]; }; then
     echo "=== $tier: not run, the servers did not start"
     extra_failures=$((extra_failures + 1)); status=1
-    continue
+    return 1
   fi
   if [ "$tier" = console ] && [ $browser -ne 0 ]; then
     echo "=== console: not run, Chromium could not be installed (see $results/chromium.log)"
     extra_failures=$((extra_failures + 1)); status=1
-    continue
+    return 1
   fi
-  echo "=== $tier: dotnet test ${projects[$tier]}"
-  # The fault suites write their tables beside it: fault-suite.md, cluster-fault-suite.md.
-  export WEBHOOK_FAULT_REPORT=$state/fault-suite.md
-  report=$state/fault-suite.md
+}
+
+# Runs one tier's tests; its exit code goes to $results/<tier>.status, and the fault suites' tables follow its output.
+# The fault suites write them beside WEBHOOK_FAULT_REPORT: fault-suite.md, cluster-fault-suite.md.
+export WEBHOOK_FAULT_REPORT=$state/fault-suite.md
+run_tier() {
+  local tier=$1 report=$state/fault-suite.md code
   [ "$tier" = cluster ] && report=$state/cluster-fault-suite.md
+  echo "=== $tier: dotnet test ${projects[$tier]}"
   case $tier in faults|cluster) rm -f "$report" ;; esac
   dotnet test "$root/${projects[$tier]}" -c Release --no-build --nologo \
-    --results-directory "$results/$tier" --logger "trx" --logger "console;verbosity=normal" "$@"
-  tier_status=$?
-  [ $status -ne 0 ] || status=$tier_status
-  # A run that failed without reporting a failed test (a crash, a build of the wrong thing) still counts as one.
-  if [ $tier_status -ne 0 ] && ! grep -qs 'failed="[1-9]' "$results/$tier"/*.trx; then extra_failures=$((extra_failures + 1)); fi
+    --results-directory "$results/$tier" --logger "trx" --logger "console;verbosity=normal" "${@:2}"
+  code=$?
+  echo $code >"$results/$tier.status"
   case $tier in faults|cluster) if [ -f "$report" ]; then cat "$report"; fi ;; esac
+  return $code
+}
+
+# Adds a finished tier to the totals. A run that failed without reporting a failed test (a crash, a build of the wrong
+# thing) still counts as one.
+account() {
+  local tier=$1 code
+  code=$(cat "$results/$tier.status" 2>/dev/null || echo 1)
+  [ $status -ne 0 ] || status=$code
+  if [ "$code" -ne 0 ] && ! grep -qs 'failed="[1-9]' "$results/$tier"/*.trx; then extra_failures=$((extra_failures + 1)); fi
+}
+
+# The two fault suites run side by side: each has servers of its own (profiles test and test-cluster, their own
+# ports), each spends most of its time waiting out a fault under a stream of 50 webhooks/s, and neither depends on
+# how busy the machine is. The clustered suite's output is held back and printed once both have ended.
+beside= beside_tried=
+[[ " $tiers " =~ " faults "(.*" ")?"cluster " ]] && beside=cluster
+for tier in $tiers; do
+  if [ $build -ne 0 ]; then break; fi
+  [ "$tier" = "$beside" ] && [ -n "$beside_tried" ] && continue
+  runnable "$tier" || continue
+  if [ "$tier" = faults ] && [ -n "$beside" ]; then
+    beside_tried=1 beside_pid=
+    if runnable "$beside"; then
+      echo "=== $beside: runs beside faults; its output follows the fault suite's"
+      run_tier "$beside" "$@" >"$results/$beside.out" 2>&1 &
+      beside_pid=$!
+    fi
+    run_tier faults "$@"
+    account faults
+    if [ -n "$beside_pid" ]; then
+      wait "$beside_pid"
+      cat "$results/$beside.out"
+      account "$beside"
+    fi
+    continue
+  fi
+  run_tier "$tier" "$@"
+  account "$tier"
 done
 
 if [ "${KEEP_SERVERS:-0}" != 1 ]; then
