@@ -13,9 +13,9 @@
 #
 # It starts the servers of the "test" profile (their own ports and state, beside a running dev system), and for the
 # cluster tier those of the "test-cluster" profile, while it builds, runs the tiers in that order (cluster beside
-# faults when both run), and stops the servers it started. TIERS="fast servers" runs only those; SKIP_FAULTS=1 leaves both fault suites out; FAULT_EVENTS
-# (default 2000) sets their stream length; KEEP_SERVERS=1 leaves the servers running for the next run. Extra
-# arguments go to every dotnet test (e.g. --filter "FullyQualifiedName~Pipeline").
+# faults when both run), and stops the servers it started. TIERS="fast servers" runs only those; SKIP_FAULTS=1 leaves
+# both fault suites out; FAULT_EVENTS (default 2000) sets their stream length; KEEP_SERVERS=1 leaves the servers
+# running for the next run. Extra arguments go to every dotnet test (e.g. --filter "FullyQualifiedName~Pipeline").
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -120,8 +120,8 @@ runnable() {
   fi
 }
 
-# Runs one tier's tests; its exit code goes to $results/<tier>.status, and the fault suites' tables follow its output.
-# The fault suites write them beside WEBHOOK_FAULT_REPORT: fault-suite.md, cluster-fault-suite.md.
+# Runs one tier's tests, ending with its exit code; the fault suites' tables follow their output. They write them
+# beside WEBHOOK_FAULT_REPORT: fault-suite.md, cluster-fault-suite.md.
 export WEBHOOK_FAULT_REPORT=$state/fault-suite.md
 run_tier() {
   local tier=$1 report=$state/fault-suite.md code
@@ -131,16 +131,14 @@ run_tier() {
   dotnet test "$root/${projects[$tier]}" -c Release --no-build --nologo \
     --results-directory "$results/$tier" --logger "trx" --logger "console;verbosity=normal" "${@:2}"
   code=$?
-  echo $code >"$results/$tier.status"
   case $tier in faults|cluster) if [ -f "$report" ]; then cat "$report"; fi ;; esac
   return $code
 }
 
-# Adds a finished tier to the totals. A run that failed without reporting a failed test (a crash, a build of the wrong
-# thing) still counts as one.
+# Adds a finished tier and its exit code to the totals. A run that failed without reporting a failed test (a crash,
+# a build of the wrong thing) still counts as one.
 account() {
-  local tier=$1 code
-  code=$(cat "$results/$tier.status" 2>/dev/null || echo 1)
+  local tier=$1 code=$2
   [ $status -ne 0 ] || status=$code
   if [ "$code" -ne 0 ] && ! grep -qs 'failed="[1-9]' "$results/$tier"/*.trx; then extra_failures=$((extra_failures + 1)); fi
 }
@@ -162,16 +160,17 @@ for tier in $tiers; do
       beside_pid=$!
     fi
     run_tier faults "$@"
-    account faults
+    account faults $?
     if [ -n "$beside_pid" ]; then
       wait "$beside_pid"
+      code=$?
       cat "$results/$beside.out"
-      account "$beside"
+      account "$beside" $code
     fi
     continue
   fi
   run_tier "$tier" "$@"
-  account "$tier"
+  account "$tier" $?
 done
 
 if [ "${KEEP_SERVERS:-0}" != 1 ]; then
