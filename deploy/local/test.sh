@@ -12,10 +12,11 @@
 #   bench    bench/Webhook.Bench.Tests    the benchmark tool's short form, on its own servers (profile "bench")
 #
 # It starts the servers of the "test" profile (their own ports and state, beside a running dev system), and for the
-# cluster tier those of the "test-cluster" profile, while it builds, runs the tiers in that order (cluster beside
-# faults when both run), and stops the servers it started. TIERS="fast servers" runs only those; SKIP_FAULTS=1 leaves
-# both fault suites out; FAULT_EVENTS (default 2000) sets their stream length; KEEP_SERVERS=1 leaves the servers
-# running for the next run. Extra arguments go to every dotnet test (e.g. --filter "FullyQualifiedName~Pipeline").
+# cluster tier those of the "test-cluster" profile, while it builds, runs the tiers in that order (cluster and bench
+# beside faults when they come after it), and stops the servers it started. TIERS="fast servers" runs only those;
+# SKIP_FAULTS=1 leaves both fault suites out; FAULT_EVENTS (default 2000) sets their stream length; KEEP_SERVERS=1
+# leaves the servers running for the next run. Extra arguments go to every dotnet test (e.g. --filter
+# "FullyQualifiedName~Pipeline").
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -143,30 +144,41 @@ account() {
   if [ "$code" -ne 0 ] && ! grep -qs 'failed="[1-9]' "$results/$tier"/*.trx; then extra_failures=$((extra_failures + 1)); fi
 }
 
-# The two fault suites run side by side: each has servers of its own (profiles test and test-cluster, their own
-# ports), each spends most of its time waiting out a fault under a stream of 50 webhooks/s, and neither depends on
-# how busy the machine is. The clustered suite's output is held back and printed once both have ended.
-beside= beside_tried=
-[[ " $tiers " =~ " faults "(.*" ")?"cluster " ]] && beside=cluster
+# The tiers with servers of their own run beside the single-node fault suite when they come after it: the clustered
+# fault suite (profile test-cluster) and the benchmark tool (profile bench), each on its own ports. The fault suites
+# spend most of their time waiting out a fault under a stream of 50 webhooks/s, and no suite depends on how busy the
+# machine is. The output of those run beside is held back and printed once the fault suite has ended, in TIERS' order.
+beside=() beside_tried=
+after_faults=
+for tier in $tiers; do
+  case $tier in
+    faults) after_faults=1 ;;
+    cluster|bench) [ -n "$after_faults" ] && beside+=("$tier") ;;
+  esac
+done
+is_beside() { [[ " ${beside[*]} " == *" $1 "* ]]; }
 for tier in $tiers; do
   if [ $build -ne 0 ]; then break; fi
-  [ "$tier" = "$beside" ] && [ -n "$beside_tried" ] && continue
+  is_beside "$tier" && [ -n "$beside_tried" ] && continue
   runnable "$tier" || continue
-  if [ "$tier" = faults ] && [ -n "$beside" ]; then
-    beside_tried=1 beside_pid=
-    if runnable "$beside"; then
-      echo "=== $beside: runs beside faults; its output follows the fault suite's"
-      run_tier "$beside" "$@" >"$results/$beside.out" 2>&1 &
-      beside_pid=$!
-    fi
+  if [ "$tier" = faults ] && [ ${#beside[@]} -gt 0 ]; then
+    beside_tried=1
+    declare -A beside_pids=()
+    for other in "${beside[@]}"; do
+      runnable "$other" || continue
+      echo "=== $other: runs beside faults; its output follows the fault suite's"
+      run_tier "$other" "$@" >"$results/$other.out" 2>&1 &
+      beside_pids[$other]=$!
+    done
     run_tier faults "$@"
     account faults $?
-    if [ -n "$beside_pid" ]; then
-      wait "$beside_pid"
+    for other in "${beside[@]}"; do
+      [ -n "${beside_pids[$other]:-}" ] || continue
+      wait "${beside_pids[$other]}"
       code=$?
-      cat "$results/$beside.out"
-      account "$beside" $code
-    fi
+      cat "$results/$other.out"
+      account "$other" $code
+    done
     continue
   fi
   run_tier "$tier" "$@"
