@@ -5,8 +5,7 @@ namespace Webhook.Bench.Tests;
 /// <summary>
 /// The benchmark tool's short form (<c>--quick</c>) runs end to end: its own servers (profile "bench"), the hosts as
 /// processes, every scenario, and a report. It proves the tool works; no figure is asserted, since a few seconds on a
-/// shared machine measure nothing. deploy/local/test.sh runs it beside the fault suites, whose servers are not its own
-/// and whose tests do not depend on how busy the machine is.
+/// shared machine measure nothing. Run alone, after the other collections, so its load does not slow their tests.
 /// </summary>
 [Collection(BenchmarkToolGroup.Name)]
 [Trait("Category", "Benchmark")]
