@@ -147,7 +147,7 @@ account() {
 # ports), each spends most of its time waiting out a fault under a stream of 50 webhooks/s, and neither depends on
 # how busy the machine is. The clustered suite's output is held back and printed once both have ended. The bench
 # tier, on servers of its own too, stays last: it loads both cores for its whole run, and beside the fault suites it
-# slowed them by more than its own time (a clean-clone .ci/run took 27.9 min with it there, against 24.8 without).
+# stretched them by more than its own time (two clean-clone .ci/runs on one day: 27.9 min with it there, 27.2 without).
 beside= beside_tried=
 [[ " $tiers " =~ " faults "(.*" ")?"cluster " ]] && beside=cluster
 for tier in $tiers; do
