@@ -13,9 +13,10 @@
 #
 # It starts the servers of the "test" profile (their own ports and state, beside a running dev system), and for the
 # cluster tier those of the "test-cluster" profile, while it builds, runs the tiers in that order (cluster beside
-# faults when both run), and stops the servers it started. TIERS="fast servers" runs only those; SKIP_FAULTS=1 leaves
-# both fault suites out; FAULT_EVENTS (default 2000) sets their stream length; KEEP_SERVERS=1 leaves the servers
-# running for the next run. Extra arguments go to every dotnet test (e.g. --filter "FullyQualifiedName~Pipeline").
+# faults when it comes after faults), and stops the servers it started. TIERS="fast servers" runs only those;
+# SKIP_FAULTS=1 leaves both fault suites out; FAULT_EVENTS (default 2000) sets their stream length; KEEP_SERVERS=1
+# leaves the servers running for the next run. Extra arguments go to every dotnet test (e.g. --filter
+# "FullyQualifiedName~Pipeline").
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
