@@ -21,7 +21,7 @@ public sealed class DatabaseSlots(NpgsqlDataSource dataSource, int lockClass, in
     /// Opens a session and takes a free slot on it, waiting while every slot is taken. The slot is that session's
     /// until the returned handle is disposed, which gives it back and closes the session (back to the pool).
     /// </summary>
-    public async Task<IAsyncDisposable> TakeAsync(CancellationToken cancellationToken)
+    public async Task<IHeldSlot> TakeAsync(CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
@@ -52,11 +52,21 @@ public sealed class DatabaseSlots(NpgsqlDataSource dataSource, int lockClass, in
 public interface IDatabaseSlots
 {
     /// <summary>Waits for a free slot and takes it; disposing the result lets go of it.</summary>
-    Task<IAsyncDisposable> TakeAsync(CancellationToken cancellationToken);
+    Task<IHeldSlot> TakeAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A slot in hand; disposing it lets go of it.</summary>
+public interface IHeldSlot : IAsyncDisposable
+{
+    /// <summary>
+    /// Which of the limit's slots it is, from 0 to the limit less one: no other holder, in any replica, has the same
+    /// number while this one is held, so work that must not overlap with another's at once can be keyed by it.
+    /// </summary>
+    int Number { get; }
 }
 
 /// <summary>A slot held by a session; disposing lets go of it and closes the session (back to the pool).</summary>
-public sealed class DatabaseSlot(NpgsqlConnection connection, int lockClass, int number) : IAsyncDisposable
+public sealed class DatabaseSlot(NpgsqlConnection connection, int lockClass, int number) : IHeldSlot
 {
     public int Number => number;
 

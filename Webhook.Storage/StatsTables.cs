@@ -17,8 +17,8 @@ namespace Webhook.Storage;
 /// with Events, Opens, Clicks, SpamReports, FirstOpenedAt, LastOpenedAt and TopShard, and beside them the email's
 /// events per type and day, <c>EMAIL#{emailId}</c> / <c>BYDAY#{eventType}#{yyyy-MM-dd}</c> with Count (an email's count
 /// in a range of days is one query of at most that many items); per day and type
-/// <c>DAYS#{yyyy}</c> / <c>{yyyy-MM-dd}#{eventType}</c> with Count, one partition per year so that a range of days
-/// is one query per year it touches; indexes <c>ByOpens</c>, <c>ByClicks</c>, <c>BySpam</c> (TopShard, the counter):
+/// <c>DAYS#{yyyy}</c> / <c>{yyyy-MM-dd}#{eventType}#{share}</c> with Count, one partition per year so that a range of
+/// days is one query per year it touches, the day's count the sum of its shares (<see cref="DayTypeKey"/>); indexes <c>ByOpens</c>, <c>ByClicks</c>, <c>BySpam</c> (TopShard, the counter):
 /// the emails in descending order of a counter, spread over <see cref="TopShards"/> partitions so that no one
 /// partition takes every email's writes.</item>
 /// </list>
@@ -83,8 +83,28 @@ public sealed class StatsTables(StatsOptions options)
 
     public static string YearKey(int year) => string.Create(CultureInfo.InvariantCulture, $"DAYS#{year:D4}");
 
-    /// <summary>The sort key of one event type's counter on one day.</summary>
-    public static string DayTypeKey(DateTimeOffset at, string eventType) => $"{FormatDay(at)}#{eventType}";
+    /// <summary>
+    /// The sort key of one share of an event type's count on one day. Every event's transaction moves its day's count,
+    /// and DynamoDB cancels a transaction that writes an item another transaction is writing at the same moment
+    /// (TransactionConflict), so one item per day and type would make the events counted at once cancel each other.
+    /// The Processor keeps one share per statistics slot instead, the slot's number being the share's: the events
+    /// counted at once hold different slots and never write the same share. The day's count is the sum of its shares
+    /// (<see cref="ParseDayTypeKey"/>).
+    /// </summary>
+    public static string DayTypeKey(DateTimeOffset at, string eventType, int share) =>
+        string.Create(CultureInfo.InvariantCulture, $"{FormatDay(at)}#{eventType}#{share}");
+
+    /// <summary>
+    /// The day and the event type of a day's counter, from its sort key: <c>{yyyy-MM-dd}#{eventType}#{share}</c>, or
+    /// <c>{yyyy-MM-dd}#{eventType}</c> as counters were kept before they had shares.
+    /// </summary>
+    public static (DateOnly Day, string EventType) ParseDayTypeKey(string sortKey)
+    {
+        var day = DateOnly.ParseExact(sortKey.AsSpan(0, 10), "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var rest = sortKey.AsSpan(11);
+        var end = rest.IndexOf('#');
+        return (day, (end < 0 ? rest : rest[..end]).ToString());
+    }
 
     public static string FormatDay(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 

@@ -94,15 +94,43 @@ public sealed class IsolatedTables : IAsyncDisposable
         return count;
     }
 
-    /// <summary>The count of one event type on one day (UTC); 0 when absent.</summary>
+    /// <summary>The count of one event type on one day (UTC), the sum of its shares; 0 when absent.</summary>
     public async Task<int> DayCountAsync(DateTimeOffset day, string eventType)
     {
-        var response = await Client.GetItemAsync(new GetItemRequest
+        var shares = await DayCountSharesAsync(day, eventType);
+        return shares.Values.Sum();
+    }
+
+    /// <summary>The shares of one event type's count on one day (UTC), by their sort keys.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> DayCountSharesAsync(DateTimeOffset day, string eventType)
+    {
+        var shares = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var date = DateOnly.FromDateTime(day.UtcDateTime);
+        Dictionary<string, AttributeValue>? start = null;
+        do
         {
-            TableName = Tables.Counters,
-            ConsistentRead = true,
-            Key = StatsTables.Key(StatsTables.DayKey(day), StatsTables.DayTypeKey(day, eventType)),
-        });
-        return response.Item?.GetValueOrDefault("Count")?.N is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 0;
+            var response = await Client.QueryAsync(new QueryRequest
+            {
+                TableName = Tables.Counters,
+                ConsistentRead = true,
+                KeyConditionExpression = "Pk = :pk AND Sk BETWEEN :from AND :to",
+                ExpressionAttributeValues = new()
+                {
+                    [":pk"] = new() { S = StatsTables.DayKey(day) },
+                    [":from"] = new() { S = StatsTables.FormatDay(day) + "#" },
+                    [":to"] = new() { S = StatsTables.FormatDay(day) + "$" },
+                },
+                ExclusiveStartKey = start,
+            });
+            foreach (var item in response.Items)
+            {
+                var sortKey = item[StatsTables.CounterAttributes.Sk].S;
+                if (StatsTables.ParseDayTypeKey(sortKey) == (date, eventType))
+                    shares[sortKey] = int.Parse(item[StatsTables.CounterAttributes.Count].N, CultureInfo.InvariantCulture);
+            }
+            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+        return shares;
     }
 }

@@ -43,8 +43,9 @@ public sealed class StatisticsReader(IAmazonDynamoDB dynamo, StatsTables tables,
             counts[day] = new Dictionary<string, long>(StringComparer.Ordinal);
         var years = Enumerable.Range(from.Year, to.Year - from.Year + 1);
         var parts = await Task.WhenAll(years.Select(year => YearAsync(year, Max(from, new DateOnly(year, 1, 1)), Min(to, new DateOnly(year, 12, 31)), ct)));
+        // A day's count of a type is kept in shares (StatsTables.DayTypeKey): their sum.
         foreach (var (day, type, count) in parts.SelectMany(p => p))
-            counts[day][type] = count;
+            counts[day][type] = counts[day].GetValueOrDefault(type) + count;
         var types = counts.Values.SelectMany(c => c.Keys).Distinct().OrderBy(t => EventTypeOrder(t)).ThenBy(t => t, StringComparer.Ordinal).ToArray();
         var totals = types.ToDictionary(t => t, t => counts.Values.Sum(c => c.GetValueOrDefault(t)), StringComparer.Ordinal);
         return new DailyCounts(from, to, types, counts.Select(c => new DayCounts(c.Key, c.Value)).ToArray(), totals);
@@ -53,7 +54,7 @@ public sealed class StatisticsReader(IAmazonDynamoDB dynamo, StatsTables tables,
     async Task<List<(DateOnly Day, string Type, long Count)>> YearAsync(int year, DateOnly from, DateOnly to, CancellationToken ct)
     {
         var found = new List<(DateOnly, string, long)>();
-        // Sort keys are "yyyy-MM-dd#type": from "{from}#" to "{to}$" holds every type of those days ('$' follows '#').
+        // Sort keys are "yyyy-MM-dd#type#share": from "{from}#" to "{to}$" holds every type of those days ('$' follows '#').
         var request = new QueryRequest
         {
             TableName = tables.Counters,
@@ -67,8 +68,8 @@ public sealed class StatisticsReader(IAmazonDynamoDB dynamo, StatsTables tables,
         };
         await foreach (var item in QueryAsync(request, ct))
         {
-            var sk = item[C.Sk].S;
-            found.Add((DateOnly.ParseExact(sk[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture), sk[11..], Number(item, C.Count)));
+            var (day, type) = StatsTables.ParseDayTypeKey(item[C.Sk].S);
+            found.Add((day, type, Number(item, C.Count)));
         }
         return found;
     }

@@ -43,7 +43,7 @@ public sealed partial class EmailEventReceivedConsumer(
     {
         using var gate = await gates.StatisticsAsync(cancellationToken);
         await using var slot = await statisticsSlots.TakeAsync(cancellationToken);
-        return await statistics.RecordAsync(message, cancellationToken);
+        return await statistics.RecordAsync(message, slot.Number, cancellationToken);
     }
 
     async Task<ApplyOutcome> ApplyAsync(EmailEventReceived message, bool redelivered, CancellationToken cancellationToken)

@@ -9,12 +9,18 @@ namespace Webhook.Processor.Stats;
 public interface IEmailStatistics
 {
     /// <summary>True when the event was counted now, false when it had been counted before.</summary>
-    Task<bool> RecordAsync(EmailEventReceived message, CancellationToken cancellationToken);
+    /// <param name="message">The event.</param>
+    /// <param name="slot">
+    /// The number of the statistics slot the caller holds while it counts: the share of the day's count the event moves
+    /// (<see cref="StatsTables.DayTypeKey"/>), so that the events counted at once never write the same item.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    Task<bool> RecordAsync(EmailEventReceived message, int slot, CancellationToken cancellationToken);
 }
 
 /// <summary>
 /// One DynamoDB transaction per event: the event's own item, written only if absent, and the counters it moves (the
-/// email's totals, the day's count of its type, the email's count of its type that day).
+/// email's totals, the caller's slot's share of the day's count of its type, the email's count of its type that day).
 /// An event delivered twice fails its condition, which cancels the whole transaction, so it is counted once.
 /// First and last open: an open is first taken to be the email's latest (opens mostly arrive in order), so the
 /// transaction sets it as the last open on the condition that no later one is recorded, and as the first if there is
@@ -27,11 +33,11 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
     const int MaxAttempts = 10;
     const string ConditionalCheckFailed = "ConditionalCheckFailed";
 
-    public async Task<bool> RecordAsync(EmailEventReceived message, CancellationToken cancellationToken)
+    public async Task<bool> RecordAsync(EmailEventReceived message, int slot, CancellationToken cancellationToken)
     {
         try
         {
-            return await RecordOnceAsync(message, cancellationToken);
+            return await RecordOnceAsync(message, slot, cancellationToken);
         }
         catch (AmazonDynamoDBException ex) when (RefusesTheEvent(ex))
         {
@@ -63,7 +69,7 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         return refused.Count > 0 ? string.Join("; ", refused) : $"({ex.ErrorCode ?? ex.GetType().Name}): {ex.Message}";
     }
 
-    async Task<bool> RecordOnceAsync(EmailEventReceived message, CancellationToken cancellationToken)
+    async Task<bool> RecordOnceAsync(EmailEventReceived message, int slot, CancellationToken cancellationToken)
     {
         var latest = message.EventType == EmailEventTypes.Opened;
         for (var attempt = 1; ; attempt++)
@@ -75,7 +81,7 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
                 [
                     new TransactWriteItem { Put = EventItem(message) },
                     new TransactWriteItem { Update = emailUpdate },
-                    new TransactWriteItem { Update = DayUpdate(message) },
+                    new TransactWriteItem { Update = DayUpdate(message, slot) },
                     new TransactWriteItem { Update = EmailDayUpdate(message) },
                 ],
             };
@@ -110,10 +116,10 @@ public sealed class DynamoEmailStatistics(IAmazonDynamoDB dynamo, StatsTables ta
         ConditionExpression = "attribute_not_exists(EventId)",
     };
 
-    Update DayUpdate(EmailEventReceived message) => new()
+    Update DayUpdate(EmailEventReceived message, int slot) => new()
     {
         TableName = tables.Counters,
-        Key = StatsTables.Key(StatsTables.DayKey(message.OccurredAt), StatsTables.DayTypeKey(message.OccurredAt, message.EventType)),
+        Key = StatsTables.Key(StatsTables.DayKey(message.OccurredAt), StatsTables.DayTypeKey(message.OccurredAt, message.EventType, slot)),
         UpdateExpression = "ADD #count :one",
         ExpressionAttributeNames = new Dictionary<string, string> { ["#count"] = StatsTables.CounterAttributes.Count },
         ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":one"] = new() { N = "1" } },

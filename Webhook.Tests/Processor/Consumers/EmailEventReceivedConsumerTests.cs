@@ -66,12 +66,17 @@ public class EmailEventReceivedConsumerTests
         var events = Enumerable.Range(0, 2 * limit).Select(_ => NewEvent()).ToList();
         await Task.WhenAll(events.Select(e => harness.Bus.Publish(e)));
         await WaitUntilAsync(() => store.Completed == 2 * limit && statistics.Waiting == limit, TimeSpan.FromSeconds(30));
-        Assert.Equal(limit, factory.Slots.Held);
+        var heldSlots = factory.Slots.Held;
+        var slotsWriting = statistics.SlotsInUse;
 
         release.SetResult();
+        Assert.Equal(limit, heldSlots);
+        // Each write in hand counts on the share of the slot it holds: no two on the same day's item at once.
+        Assert.Equal(Enumerable.Range(0, limit), slotsWriting);
         await WaitUntilAsync(() => factory.Slots.Taken == 2 * limit && factory.Slots.Held == 0, TimeSpan.FromSeconds(30));
         Assert.Equal(limit, statistics.Peak);
         Assert.Equal(limit, factory.Slots.Peak);
+        Assert.Equal(0, statistics.SharedSlots);
         Assert.InRange(store.Peak, 1, limit);
     }
 
