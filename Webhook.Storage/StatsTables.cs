@@ -18,9 +18,9 @@ namespace Webhook.Storage;
 /// events per type and day, <c>EMAIL#{emailId}</c> / <c>BYDAY#{eventType}#{yyyy-MM-dd}</c> with Count (an email's count
 /// in a range of days is one query of at most that many items); per day and type
 /// <c>DAYS#{yyyy}</c> / <c>{yyyy-MM-dd}#{eventType}#{share}</c> with Count, one partition per year so that a range of
-/// days is one query per year it touches, the day's count the sum of its shares (<see cref="DayTypeKey"/>); indexes <c>ByOpens</c>, <c>ByClicks</c>, <c>BySpam</c> (TopShard, the counter):
-/// the emails in descending order of a counter, spread over <see cref="TopShards"/> partitions so that no one
-/// partition takes every email's writes.</item>
+/// days is one query per year it touches, the day's count the sum of its shares (<see cref="DayTypeKey"/>); indexes
+/// <c>ByOpens</c>, <c>ByClicks</c>, <c>BySpam</c> (TopShard, the counter): the emails in descending order of a counter,
+/// spread over <see cref="TopShards"/> partitions so that no one partition takes every email's writes.</item>
 /// </list>
 /// Times are UTC strings of fixed width (<see cref="FormatTime"/>), so they sort and compare as text.
 /// </summary>

@@ -54,7 +54,8 @@ public sealed class StatisticsReader(IAmazonDynamoDB dynamo, StatsTables tables,
     async Task<List<(DateOnly Day, string Type, long Count)>> YearAsync(int year, DateOnly from, DateOnly to, CancellationToken ct)
     {
         var found = new List<(DateOnly, string, long)>();
-        // Sort keys are "yyyy-MM-dd#type#share": from "{from}#" to "{to}$" holds every type of those days ('$' follows '#').
+        // Sort keys are "yyyy-MM-dd#type#share": from "{from}#" to "{to}$" holds every type and share of those days
+        // ('$' follows '#').
         var request = new QueryRequest
         {
             TableName = tables.Counters,
