@@ -95,6 +95,12 @@ public sealed class StatsTables(StatsOptions options)
         string.Create(CultureInfo.InvariantCulture, $"{FormatDay(at)}#{eventType}#{share}");
 
     /// <summary>
+    /// The bounds of the sort keys, under <see cref="YearKey"/>, of every type's and share's count on the days from
+    /// <paramref name="from"/> to <paramref name="to"/> ('$' follows '#').
+    /// </summary>
+    public static (string From, string To) DaysBetween(DateOnly from, DateOnly to) => (FormatDay(from) + "#", FormatDay(to) + "$");
+
+    /// <summary>
     /// The day and the event type of a day's counter, from its sort key: <c>{yyyy-MM-dd}#{eventType}#{share}</c>, or
     /// <c>{yyyy-MM-dd}#{eventType}</c> as counters were kept before they had shares.
     /// </summary>

@@ -106,6 +106,7 @@ public sealed class IsolatedTables : IAsyncDisposable
     {
         var shares = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var date = DateOnly.FromDateTime(day.UtcDateTime);
+        var (from, to) = StatsTables.DaysBetween(date, date);
         Dictionary<string, AttributeValue>? start = null;
         do
         {
@@ -117,8 +118,8 @@ public sealed class IsolatedTables : IAsyncDisposable
                 ExpressionAttributeValues = new()
                 {
                     [":pk"] = new() { S = StatsTables.DayKey(day) },
-                    [":from"] = new() { S = StatsTables.FormatDay(day) + "#" },
-                    [":to"] = new() { S = StatsTables.FormatDay(day) + "$" },
+                    [":from"] = new() { S = from },
+                    [":to"] = new() { S = to },
                 },
                 ExclusiveStartKey = start,
             });

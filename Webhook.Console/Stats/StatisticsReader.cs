@@ -54,8 +54,7 @@ public sealed class StatisticsReader(IAmazonDynamoDB dynamo, StatsTables tables,
     async Task<List<(DateOnly Day, string Type, long Count)>> YearAsync(int year, DateOnly from, DateOnly to, CancellationToken ct)
     {
         var found = new List<(DateOnly, string, long)>();
-        // Sort keys are "yyyy-MM-dd#type#share": from "{from}#" to "{to}$" holds every type and share of those days
-        // ('$' follows '#').
+        var (first, last) = StatsTables.DaysBetween(from, to);
         var request = new QueryRequest
         {
             TableName = tables.Counters,
@@ -63,8 +62,8 @@ public sealed class StatisticsReader(IAmazonDynamoDB dynamo, StatsTables tables,
             ExpressionAttributeValues = new()
             {
                 [":pk"] = new() { S = StatsTables.YearKey(year) },
-                [":from"] = new() { S = StatsTables.FormatDay(from) + "#" },
-                [":to"] = new() { S = StatsTables.FormatDay(to) + "$" },
+                [":from"] = new() { S = first },
+                [":to"] = new() { S = last },
             },
         };
         await foreach (var item in QueryAsync(request, ct))

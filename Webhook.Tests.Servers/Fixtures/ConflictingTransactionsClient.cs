@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
+using Webhook.Storage;
 
 namespace Webhook.Tests.Servers.Fixtures;
 
@@ -14,7 +15,7 @@ public sealed class ConflictingTransactionsClient(IClientConfig local)
     : AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"),
         new AmazonDynamoDBConfig { ServiceURL = local.ServiceURL, AuthenticationRegion = "us-east-1" })
 {
-    readonly Dictionary<string, int> _inFlight = new(StringComparer.Ordinal);
+    readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
     int _conflicts;
     int _transactions;
     Task? _hold;
@@ -34,10 +35,10 @@ public sealed class ConflictingTransactionsClient(IClientConfig local)
         var items = request.TransactItems.Select(ItemOf).ToList();
         lock (_inFlight)
         {
-            if (items.Any(_inFlight.ContainsKey))
+            if (items.Any(_inFlight.Contains))
             {
                 _conflicts++;
-                var reasons = items.Select(i => new CancellationReason { Code = _inFlight.ContainsKey(i) ? "TransactionConflict" : "None" }).ToList();
+                var reasons = items.Select(i => new CancellationReason { Code = _inFlight.Contains(i) ? "TransactionConflict" : "None" }).ToList();
                 throw new TransactionCanceledException(
                     $"Transaction cancelled, please refer cancellation reasons for specific reasons [{string.Join(", ", reasons.Select(r => r.Code))}]")
                 {
@@ -45,8 +46,7 @@ public sealed class ConflictingTransactionsClient(IClientConfig local)
                     ErrorCode = "TransactionCanceledException",
                 };
             }
-            foreach (var item in items)
-                _inFlight[item] = 1;
+            _inFlight.UnionWith(items);
         }
         Interlocked.Increment(ref _transactions);
         try
@@ -60,8 +60,7 @@ public sealed class ConflictingTransactionsClient(IClientConfig local)
             Interlocked.Decrement(ref _transactions);
             lock (_inFlight)
             {
-                foreach (var item in items)
-                    _inFlight.Remove(item);
+                _inFlight.ExceptWith(items);
             }
         }
     }
@@ -69,7 +68,8 @@ public sealed class ConflictingTransactionsClient(IClientConfig local)
     /// <summary>An item as its table and key: every attribute of a key (an update's), or the item's key attributes.</summary>
     static string ItemOf(TransactWriteItem action) => action switch
     {
-        { Put: { } put } => Describe(put.TableName, put.Item.Where(a => a.Key is "EventId" or "Pk" or "Sk")),
+        { Put: { } put } => Describe(put.TableName, put.Item.Where(a => a.Key is StatsTables.EventAttributes.EventId
+            or StatsTables.CounterAttributes.Pk or StatsTables.CounterAttributes.Sk)),
         { Update: { } update } => Describe(update.TableName, update.Key),
         { Delete: { } delete } => Describe(delete.TableName, delete.Key),
         { ConditionCheck: { } check } => Describe(check.TableName, check.Key),
