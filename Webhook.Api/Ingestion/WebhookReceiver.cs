@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -185,5 +186,6 @@ public sealed partial class WebhookReceiver(
 /// <param name="Accepted">Events accepted and durable in the broker.</param>
 /// <param name="EventIds">Their ids.</param>
 /// <param name="SetAside">Events that could not be accepted, kept with their reasons for an operator.</param>
-/// <param name="Problems">What is wrong with those, keyed by the JSON path of each field at fault.</param>
-public sealed record AcceptedEvents(int Accepted, Guid[] EventIds, int SetAside = 0, IDictionary<string, string[]>? Problems = null);
+/// <param name="Problems">What is wrong with those, keyed by the JSON path of each field at fault; left out when none was.</param>
+public sealed record AcceptedEvents(int Accepted, Guid[] EventIds, int SetAside = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IDictionary<string, string[]>? Problems = null);

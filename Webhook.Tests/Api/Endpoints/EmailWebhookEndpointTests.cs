@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.AspNetCore.Mvc;
@@ -38,8 +39,10 @@ public class EmailWebhookEndpointTests
         await using var _ = factory;
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var accepted = await response.Content.ReadFromJsonAsync<AcceptedEvents>();
+        var answer = await response.Content.ReadAsStringAsync();
+        var accepted = JsonSerializer.Deserialize<AcceptedEvents>(answer, JsonSerializerOptions.Web);
         Assert.Equal(2, accepted!.Accepted);
+        Assert.DoesNotContain("problems", answer, StringComparison.OrdinalIgnoreCase);
 
         var published = factory.Harness.Published.Select<EmailEventReceived>().ToList();
         Assert.Equal(2, published.Count);
