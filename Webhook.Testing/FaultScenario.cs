@@ -50,7 +50,7 @@ public static class FaultScenario
         var limit = int.Parse(system.Environment["Processor__ConcurrencyLimit"], System.Globalization.CultureInfo.InvariantCulture);
         // A replica has twice the limit in hand: those may still commit after the fault without work having resumed.
         var recovery = context.EndedAt is { } ended ? applied.AppliedAgainAfter(ended, 2 * limit) : null;
-        await system.SettleAsync();
+        await system.SettleAsync(startAgain: false);
 
         var audit = await StoreAudit.TakeAsync(system, emails);
         var deadLettered = (int)await system.ReadyMessagesAsync(RunningSystem.ErrorQueueName);

@@ -235,14 +235,20 @@ public sealed class RunningSystem : IAsyncDisposable
     /// queue), then asks the queue itself how many messages are ready. None means nothing is left anywhere, and the
     /// replicas start again; otherwise they start again and work on until the queue is empty, and it looks again.
     /// </summary>
-    public async Task SettleAsync(TimeSpan? timeout = null)
+    /// <param name="startAgain">
+    /// False leaves the replicas stopped once nothing is left: for a last look at the stores before the system is
+    /// disposed, which would only stop them again.
+    /// </param>
+    public async Task SettleAsync(TimeSpan? timeout = null, bool startAgain = true)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(5));
         while (true)
         {
-            foreach (var processor in Processors)
-                await processor.StopAsync();
+            await Task.WhenAll(Processors.Select(processor => processor.StopAsync()));
             var ready = await ReadyMessagesAsync(QueueName);
+            if (ready == 0 && !startAgain)
+                return;
+            // One at a time, in order: the first to connect is the queue's single active consumer.
             foreach (var processor in Processors)
                 await processor.StartAsync();
             if (ready == 0)
