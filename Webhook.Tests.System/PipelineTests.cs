@@ -116,6 +116,22 @@ public class PipelineTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task Should_start_again_without_a_migration_process_when_the_database_has_every_migration()
+    {
+        await pipeline.Processor.StopAsync();
+        await pipeline.Processor.StartAsync();
+
+        var lines = pipeline.Processor.RecentOutput.Split('\n');
+        var sinceStart = lines[Array.FindLastIndex(lines, line => line.StartsWith("==== ", StringComparison.Ordinal) && line.Contains(" starting ", StringComparison.Ordinal))..];
+        Assert.Contains(sinceStart, line => line.Contains($"already has migration {Webhook.Processor.Data.SchemaMigration.Newest}", StringComparison.Ordinal));
+        Assert.DoesNotContain(sinceStart, line => line.Contains("Migrating the database", StringComparison.Ordinal));
+
+        var email = await pipeline.Database.AddEmailAsync(productCount: 1);
+        Assert.Equal(HttpStatusCode.Accepted, await pipeline.PostAsync($"[{Json(email.EmailId, "Clicked")}]"));
+        await pipeline.WaitUntilAsync(async () => await ViewCountAsync(email.CustomerId) == 1, "the event applied by the Processor started again");
+    }
+
+    [Fact]
     public async Task Should_consume_in_a_process_that_has_loaded_nothing_of_ef_core()
     {
         var email = await pipeline.Database.AddEmailAsync(productCount: 1);

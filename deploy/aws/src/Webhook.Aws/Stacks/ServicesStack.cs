@@ -170,7 +170,8 @@ public sealed class ServicesStack : Stack
     {
         Project = ProcessorProject,
         StopTimeoutSeconds = ProcessorStopTimeoutSeconds,
-        // Its --migrate process migrates the database before it serves /health/live, waiting up to 2 minutes for PostgreSQL.
+        // Its --migrate process, when the database lacks this build's newest migration, migrates it before it serves
+        // /health/live, waiting up to 2 minutes for PostgreSQL.
         StartPeriodSeconds = 150,
         DesiredCount = settings.ProcessorTasks,
         Settings = new Dictionary<string, string>
