@@ -19,6 +19,7 @@ public sealed class HostProcess : IAsyncDisposable
     readonly Dictionary<string, string> _environment;
     readonly string? _logFile;
     readonly ConcurrentQueue<string> _output = new();
+    string? _started;
     readonly Lock _logLock = new();
     Process? _process;
     StreamWriter? _log;
@@ -58,6 +59,16 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>The last lines the host wrote, for a failing test's message.</summary>
     public string RecentOutput => string.Join('\n', _output.TakeLast(80));
 
+    /// <summary>The lines the host wrote since its latest start, as far as the last 400 lines kept reach.</summary>
+    public IReadOnlyList<string> OutputSinceStart
+    {
+        get
+        {
+            var lines = _output.ToArray();
+            return lines[Math.Max(Array.LastIndexOf(lines, _started), 0)..];
+        }
+    }
+
     /// <summary>Starts the host and waits until its <see cref="ReadinessPath"/> answers 200.</summary>
     public async Task StartAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
@@ -80,7 +91,8 @@ public sealed class HostProcess : IAsyncDisposable
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_logFile))!);
             _log = new StreamWriter(_logFile, append: true) { AutoFlush = true };
         }
-        Keep(string.Create(CultureInfo.InvariantCulture, $"==== {DateTime.UtcNow:O} starting {Name} on port {Port}"));
+        _started = string.Create(CultureInfo.InvariantCulture, $"==== {DateTime.UtcNow:O} starting {Name} on port {Port}");
+        Keep(_started);
 
         var process = Process.Start(info)!;
         _process = process;

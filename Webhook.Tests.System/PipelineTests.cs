@@ -121,8 +121,7 @@ public class PipelineTests(PipelineFixture fixture)
         await pipeline.Processor.StopAsync();
         await pipeline.Processor.StartAsync();
 
-        var lines = pipeline.Processor.RecentOutput.Split('\n');
-        var sinceStart = lines[Array.FindLastIndex(lines, line => line.StartsWith("==== ", StringComparison.Ordinal) && line.Contains(" starting ", StringComparison.Ordinal))..];
+        var sinceStart = pipeline.Processor.OutputSinceStart;
         Assert.Contains(sinceStart, line => line.Contains($"already has migration {Webhook.Processor.Data.SchemaMigration.Newest}", StringComparison.Ordinal));
         Assert.DoesNotContain(sinceStart, line => line.Contains("Migrating the database", StringComparison.Ordinal));
 
