@@ -31,7 +31,7 @@ public static class ProviderPayload
             return ParseResult.Unreadable(body.Span, "The body is not UTF-8.");
         try
         {
-            using var document = JsonDocument.Parse(body, DocumentOptions);
+            using var document = JsonDocument.Parse(body[ByteOrderMarkLength(body.Span)..], DocumentOptions);
             return read(document.RootElement);
         }
         catch (JsonException ex)
@@ -43,6 +43,14 @@ public static class ProviderPayload
             return ParseResult.Unreadable(body.Span, "The body holds a string that is not valid Unicode.");
         }
     }
+
+    /// <summary>
+    /// 3 when the body starts with UTF-8's byte order mark, else 0. RFC 8259 lets a JSON parser ignore the mark, and
+    /// some senders write it (a <c>StreamWriter</c> on .NET's <c>Encoding.UTF8</c>, Windows tools); System.Text.Json
+    /// refuses it when it reads bytes. The signature covers the body as it arrived, mark included: only the parse
+    /// skips it.
+    /// </summary>
+    public static int ByteOrderMarkLength(ReadOnlySpan<byte> body) => body.StartsWith(Encoding.UTF8.Preamble) ? 3 : 0;
 
     /// <summary>
     /// Reads one event of a body with <paramref name="read"/>, which adds what is wrong to the errors it is given:

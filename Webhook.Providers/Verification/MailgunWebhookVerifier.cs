@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Webhook.Providers.Parsing;
 
 namespace Webhook.Providers.Verification;
 
@@ -80,7 +81,7 @@ public sealed class MailgunWebhookVerifier : IWebhookVerifier
         timestamp = token = signature = "";
         try
         {
-            var reader = new Utf8JsonReader(body, ReaderOptions);
+            var reader = new Utf8JsonReader(body[ProviderPayload.ByteOrderMarkLength(body)..], ReaderOptions);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
                 return false;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)

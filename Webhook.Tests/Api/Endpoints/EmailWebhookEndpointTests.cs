@@ -65,6 +65,17 @@ public class EmailWebhookEndpointTests
     }
 
     [Fact]
+    public async Task Should_accept_a_signed_body_that_starts_with_a_byte_order_mark()
+    {
+        var (response, factory) = await SendAsync(Signing.StandardRequest("\uFEFF" + OneEvent));
+        await using var _ = factory;
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(1, (await response.Content.ReadFromJsonAsync<AcceptedEvents>())!.Accepted);
+        Assert.Equal("email-1001", factory.Harness.Published.Select<EmailEventReceived>().Single().Context.Message.EmailId);
+    }
+
+    [Fact]
     public async Task Should_answer_401_and_publish_nothing_when_the_signature_is_wrong()
     {
         var request = Signing.StandardRequest(OneEvent, secret: "whsec_" + Convert.ToBase64String(Encoding.UTF8.GetBytes("some-other-secret")));

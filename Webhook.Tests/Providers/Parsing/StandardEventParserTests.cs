@@ -26,6 +26,15 @@ public class StandardEventParserTests
     }
 
     [Fact]
+    public void Should_parse_a_body_that_starts_with_a_byte_order_mark_and_refuse_a_second_mark()
+    {
+        const string json = """{"emailId":"email-1001","eventType":"Opened"}""";
+
+        Assert.Equal("email-1001", Assert.Single(Parse("\uFEFF" + json).Events).EmailId);
+        Assert.Contains("$", Parse("\uFEFF\uFEFF" + json).Errors.Keys);
+    }
+
+    [Fact]
     public void Should_parse_an_array_with_occurred_at_and_any_case()
     {
         var result = Parse("""

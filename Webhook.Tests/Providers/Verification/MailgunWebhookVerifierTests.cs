@@ -97,6 +97,12 @@ public class MailgunWebhookVerifierTests
     }
 
     [Fact]
+    public void Should_find_the_signature_in_a_body_that_starts_with_a_byte_order_mark()
+    {
+        Assert.True(Verifier().Verify(NoHeaders, Body("\uFEFF" + Signing.MailgunBody(EventData, Now))).IsValid);
+    }
+
+    [Fact]
     public void Should_fail_when_the_signature_is_in_uppercase_hex()
     {
         var timestamp = Now.ToUnixTimeSeconds();
