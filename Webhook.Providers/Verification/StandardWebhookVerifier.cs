@@ -3,6 +3,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Webhook.Providers.Parsing;
 
 namespace Webhook.Providers.Verification;
 
@@ -18,7 +19,6 @@ public sealed class StandardWebhookVerifier : IWebhookVerifier
     public const string TimestampHeader = "webhook-timestamp";
     public const string SignatureHeader = "webhook-signature";
     const string SecretPrefix = "whsec_";
-    const int MaxIdLength = 256;
     const int MaxSignatureHeaderLength = 4096;
 
     readonly byte[][] _keys;
@@ -57,8 +57,12 @@ public sealed class StandardWebhookVerifier : IWebhookVerifier
         string? signatures = headers[SignatureHeader];
         if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(timestamp) || string.IsNullOrEmpty(signatures))
             return VerificationResult.Invalid($"The {IdHeader}, {TimestampHeader} and {SignatureHeader} headers are required.");
-        if (id.Length > MaxIdLength || signatures.Length > MaxSignatureHeaderLength)
-            return VerificationResult.Invalid("A signature header is malformed.");
+        // The id becomes the events' identity and the set-aside events' DeliveryId: the rule of every id (a signed
+        // escape sequence would otherwise reach an operator's terminal through the dead-letter tools and the logs).
+        if (!ProviderPayload.IsId(id))
+            return VerificationResult.Invalid(ProviderPayload.IdRule($"The {IdHeader} header"));
+        if (signatures.Length > MaxSignatureHeaderLength)
+            return VerificationResult.Invalid($"The {SignatureHeader} header is longer than {MaxSignatureHeaderLength} characters.");
 
         if (SignedTimestamp.Check(timestamp, $"{TimestampHeader} header", _time, _tolerance, out _) is { } stale)
             return VerificationResult.Invalid(stale);

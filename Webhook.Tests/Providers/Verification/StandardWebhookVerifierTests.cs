@@ -123,6 +123,31 @@ public class StandardWebhookVerifierTests
         Assert.False(Verifier().Verify(Headers("msg_1", Now, signature), Body).IsValid);
     }
 
+    /// <summary>Ids a signed request may carry that the product refuses: control and format characters, blanks, 257 characters.</summary>
+    public static TheoryData<string> UnusableIds => ["a\u0001b", "msg_\u001b]52;c;aGk=\u0007", "msg_\u202e1", "   ", new string('x', 257)];
+
+    [Theory]
+    [MemberData(nameof(UnusableIds))]
+    public void Should_fail_naming_the_header_when_a_signed_id_is_not_printable_or_too_long(string id)
+    {
+        var signature = Signing.Sign(Signing.TestSecret, id, Now.ToUnixTimeSeconds(), Body);
+
+        var result = Verifier().Verify(Headers(id, Now, signature), Body);
+
+        Assert.False(result.IsValid);
+        Assert.StartsWith("The webhook-id header must be 1 to 256 printable characters", result.Failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_fail_naming_the_header_when_the_signature_header_is_too_long()
+    {
+        var valid = Signing.Sign(Signing.TestSecret, "msg_1", Now.ToUnixTimeSeconds(), Body);
+
+        var result = Verifier().Verify(Headers("msg_1", Now, string.Join(' ', Enumerable.Repeat("v1,AAAA", 600)) + " " + valid), Body);
+
+        Assert.Equal("The webhook-signature header is longer than 4096 characters.", result.Failure);
+    }
+
     [Theory]
     [InlineData("not-a-number")]
     [InlineData("1.5")]
