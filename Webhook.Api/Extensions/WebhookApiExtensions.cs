@@ -40,7 +40,7 @@ public static class WebhookApiExtensions
         });
         services.AddSingleton<IntakeCapacity>();
 
-        services.AddProblemDetails();
+        BadRequestProblems.AddTo(services);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IngestionMetrics>();
         services.AddServiceTelemetry([IngestionMetrics.MeterName, PublisherConnection.MeterName], tracing: t => t.AddSource(RabbitMqEventPublishing.ActivitySourceName));

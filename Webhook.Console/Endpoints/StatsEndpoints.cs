@@ -49,9 +49,10 @@ public static class StatsEndpoints
     }
 
     public static async Task<Results<Ok<EmailStatisticsPage>, ValidationProblem, ProblemHttpResult>> EmailAsync(
-        string emailId, [FromQuery] int? limit, [FromQuery] string? page, StatisticsReader reader, CancellationToken cancellationToken)
+        string? emailId, [FromQuery] int? limit, [FromQuery] string? page, StatisticsReader reader, CancellationToken cancellationToken)
     {
-        emailId = EmailIdOf(emailId);
+        // Null when the path ends at /emails/: refused below as an empty id.
+        emailId = EmailIdOf(emailId ?? "");
         var errors = new Dictionary<string, string[]>();
         var take = limit ?? DefaultEventsPerPage;
         if (take is < 1 or > MaxEventsPerPage)

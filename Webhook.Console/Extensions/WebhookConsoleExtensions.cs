@@ -34,7 +34,7 @@ public static partial class WebhookConsoleExtensions
         services.AddSingleton<IValidateOptions<ConsoleOptions>, PublishedConsoleKeyGuard>();
         services.AddOptions<ConsolePostgresOptions>().BindConfiguration("ConnectionStrings").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
-        services.AddProblemDetails();
+        BadRequestProblems.AddTo(services);
         // Behind a load balancer: the client's address (the sign-in budget is per client) and scheme (the cookie's
         // Secure flag) from the forwarded headers of known proxies only.
         services.AddKnownProxies();

@@ -193,6 +193,27 @@ public class DeadLetterEndpointTests
     }
 
     [Theory]
+    [InlineData("GET", "/api/dead-letters?limit=many", "limit")]
+    [InlineData("GET", "/api/dead-letters?offset=-", "offset")]
+    [InlineData("POST", "/api/dead-letters/replay?eventId=not-a-guid", "eventId")]
+    [InlineData("DELETE", "/api/dead-letters?failedAfter=yesterday", "failedAfter")]
+    [InlineData("POST", "/api/dead-letters/replay?all=yes", "all")]
+    [InlineData("GET", "/api/set-aside?limit=all", "limit")]
+    [InlineData("DELETE", "/api/set-aside?id=zzz", "id")]
+    public async Task Should_answer_400_problem_naming_a_parameter_of_the_wrong_type_and_touch_nothing(string method, string url, string parameter)
+    {
+        var deadLetters = new RecordingDeadLetters();
+        await using var factory = Factory(deadLetters);
+
+        using var response = await AdminClient(factory).SendAsync(new HttpRequestMessage(new HttpMethod(method), url));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<ValidationProblemDetails>();
+        Assert.Equal([parameter], problem!.Errors.Keys);
+        Assert.Empty(deadLetters.Calls);
+    }
+
+    [Theory]
     [InlineData("0")]
     [InlineData("0.05")]
     [InlineData("10001")]

@@ -18,6 +18,9 @@ public class StatsEndpointTests
     [InlineData("/api/stats/top?from=2026-11-01&to=2026-11-30&limit=0", "limit")]
     [InlineData("/api/stats/emails/email-1?limit=1001", "limit")]
     [InlineData("/api/stats/emails/email-1?page=not-a-token", "page")]
+    [InlineData("/api/stats/emails/email-1?limit=2.5", "limit")]
+    [InlineData("/api/stats/emails/", "emailId")]
+    [InlineData("/api/stats/top?limit=ten", "limit")]
     [InlineData("/api/export/events?from=2026-11-01&to=2026-11-30&format=xml", "format")]
     [InlineData("/api/export/events?from=11/01/2026", "from")]
     public async Task Should_answer_400_problem_naming_the_parameter_when_the_input_is_bad(string url, string parameter)
@@ -29,6 +32,19 @@ public class StatsEndpointTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<ValidationProblemDetails>();
         Assert.Equal([parameter], problem!.Errors.Keys);
+    }
+
+    [Fact]
+    public async Task Should_answer_400_problem_naming_a_parameter_of_the_wrong_type_in_development_too()
+    {
+        // Development is where the framework throws binding failures to the exception handler: it answered 500.
+        await using var factory = new ConsoleFactory(new() { ["environment"] = "Development" });
+
+        using var response = await factory.ClientWithKey(ConsoleFactory.AnalystKey).GetAsync("/api/stats/top?limit=ten");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<ValidationProblemDetails>();
+        Assert.Contains("\"ten\"", Assert.Single(problem!.Errors["limit"]), StringComparison.Ordinal);
     }
 
     [Theory]
