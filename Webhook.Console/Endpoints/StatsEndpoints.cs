@@ -18,6 +18,9 @@ public static class StatsEndpoints
     public const int DefaultTop = 10;
     public const int MaxTop = 100;
 
+    /// <summary>Longest email id the intake takes, so the longest any statistics hold.</summary>
+    public const int MaxEmailIdLength = 256;
+
     /// <summary>The <c>by</c> of the top list, the event type it counts, and the counter of the totals that ranks it.</summary>
     public static readonly IReadOnlyDictionary<string, (string EventType, string Counter)> TopBy = new Dictionary<string, (string, string)>(StringComparer.OrdinalIgnoreCase)
     {
@@ -51,16 +54,15 @@ public static class StatsEndpoints
     public static async Task<Results<Ok<EmailStatisticsPage>, ValidationProblem, ProblemHttpResult>> EmailAsync(
         string? emailId, [FromQuery] int? limit, [FromQuery] string? page, StatisticsReader reader, CancellationToken cancellationToken)
     {
-        // Null when the path ends at /emails/: refused below as an empty id.
-        emailId = EmailIdOf(emailId ?? "");
+        emailId = EmailIdOf(emailId);
         var errors = new Dictionary<string, string[]>();
         var take = limit ?? DefaultEventsPerPage;
         if (take is < 1 or > MaxEventsPerPage)
             errors["limit"] = [$"limit must be between 1 and {MaxEventsPerPage}."];
         if (!EventPage.TryParse(page, out var start))
             errors["page"] = ["page must be a token from the next field of an earlier answer."];
-        if (emailId.Length is 0 or > 256)
-            errors["emailId"] = ["emailId must be 1 to 256 characters."];
+        if (!IsEmailId(emailId))
+            errors["emailId"] = [$"emailId must be 1 to {MaxEmailIdLength} characters."];
         if (errors.Count > 0)
             return TypedResults.ValidationProblem(errors);
 
@@ -91,7 +93,14 @@ public static class StatsEndpoints
     /// The email id of a path: the server decodes every escape of a path but %2F, so a client that escaped a '/' in the
     /// id gets it back as one.
     /// </summary>
-    public static string EmailIdOf(string path) => path.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+    /// <remarks>Null, as a path that ends at /emails/ gives, is the empty id.</remarks>
+    public static string EmailIdOf(string? path) => (path ?? "").Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Whether an id can be an email's: 1 to as many characters as the intake takes. A longer one is refused before
+    /// DynamoDB is asked, which refuses a key over 2,048 bytes as an error of its own, not as an unknown email.
+    /// </summary>
+    public static bool IsEmailId(string emailId) => emailId.Length is > 0 and <= MaxEmailIdLength;
 
     public static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
 }

@@ -13,9 +13,15 @@ public sealed class ShowEmailModel(StatisticsReader reader) : PageModel
 
     public string? Problem { get; private set; }
 
-    public async Task OnGetAsync(string emailId, string? after, CancellationToken cancellationToken)
+    public async Task OnGetAsync(string? emailId, string? after, CancellationToken cancellationToken)
     {
         EmailId = StatsEndpoints.EmailIdOf(emailId);
+        if (!StatsEndpoints.IsEmailId(EmailId))
+        {
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            Problem = $"An email id is 1 to {StatsEndpoints.MaxEmailIdLength} characters long.";
+            return;
+        }
         if (!EventPage.TryParse(after, out var start))
         {
             Response.StatusCode = StatusCodes.Status400BadRequest;
