@@ -63,6 +63,9 @@ call() {
     [ "$status" = 404 ] && [ -z "$detail" ] && detail="no dead-letter endpoints at $console (is CONSOLE_URL the console's address?)"
     # Validation problems: the messages of every field, one after the other.
     errors=$(grep -o '"errors":{.*}' <<<"$body" | grep -o '\["[^]]*"\]' | sed 's/^\["//; s/"\]$//; s/","/ /g' | paste -sd ' ' || true)
+    # JSON's escaped quotes and backslashes, as the reader should see them (a value quoted in a message).
+    detail=$(sed 's/\\"/"/g; s/\\\\/\\/g' <<<"$detail")
+    errors=$(sed 's/\\"/"/g; s/\\\\/\\/g' <<<"$errors")
     die "HTTP $status${title:+ $title}${detail:+: $detail}${errors:+ $errors}"
   fi
   printf '%s\n' "$body"
