@@ -11,9 +11,10 @@ namespace Webhook.ServiceDefaults;
 /// <summary>
 /// A request the server could not bind (a query value that is not of its parameter's type, a required route value
 /// missing) gets the ProblemDetails of any other bad input: its status (400), and the parameter named with the
-/// framework's reason, <c>{"errors": {"limit": ["Failed to bind parameter \"int? limit\" from \"abc\"."]}}</c>.
-/// Without it, minimal APIs answer such a request with a bare 400 outside Development and with a 500 in it (where the
-/// binding failure is thrown to the exception handler, which knows no status but 500).
+/// framework's reason:
+/// <c>{"errors": {"limit": ["Failed to bind parameter \"Nullable&lt;int&gt; limit\" from \"abc\"."]}}</c>.
+/// Without it, minimal APIs answer such a request with a bare 400 outside Development, and with a 500 in it (where
+/// the binding failure is thrown to the exception handler, which knows no status but 500).
 /// </summary>
 public sealed partial class BadRequestProblems(IProblemDetailsService problems) : IExceptionHandler
 {
@@ -42,10 +43,11 @@ public sealed partial class BadRequestProblems(IProblemDetailsService problems) 
     }
 
     /// <summary>
-    /// The parameter a binding failure names (<c>parameter "int? limit"</c>), in the camel case its query key is
-    /// written in (a property of an <c>[AsParameters]</c> record is named as the property); null when it names none.
+    /// The parameter a binding failure names (<c>parameter "Nullable&lt;int&gt; limit"</c>), in the camel case its query
+    /// key is written in (a property of an <c>[AsParameters]</c> record is named as the property); null when it names
+    /// none.
     /// </summary>
-    public static string? ParameterOf(string message) =>
+    static string? ParameterOf(string message) =>
         ParameterPattern().Match(message) is { Success: true } match ? JsonNamingPolicy.CamelCase.ConvertName(match.Groups["name"].Value) : null;
 
     [GeneratedRegex("parameter \"(?:[^\"]* )?(?<name>[A-Za-z_][A-Za-z0-9_]*)\"", RegexOptions.CultureInvariant)]
