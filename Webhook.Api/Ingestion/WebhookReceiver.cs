@@ -169,7 +169,8 @@ public sealed partial class WebhookReceiver(
             return false;
         var isJson = media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || (media.SubType.EndsWith("+json", StringComparison.OrdinalIgnoreCase) && media.Type.Equals("application", StringComparison.OrdinalIgnoreCase));
-        return isJson && (!media.Charset.HasValue || media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
+        // A parameter's value may be quoted (RFC 9110, 5.6.6): charset="UTF-8" is charset=utf-8.
+        return isJson && (!media.Charset.HasValue || HeaderUtilities.RemoveQuotes(media.Charset).Equals("utf-8", StringComparison.OrdinalIgnoreCase));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Set aside {SetAside} events of a verified {Provider} webhook (delivery {DeliveryId}) beside {Accepted} accepted: {Paths}")]

@@ -161,7 +161,22 @@ public class EmailWebhookEndpointTests
     }
 
     [Theory]
+    [InlineData("application/json; charset=\"UTF-8\"")]
+    [InlineData("APPLICATION/JSON;charset=utf-8")]
+    [InlineData("application/cloudevents+json")]
+    public async Task Should_accept_json_in_utf8_however_the_content_type_spells_it(string contentType)
+    {
+        var request = Signing.StandardRequest(OneEvent);
+        request.Content!.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        var (response, factory) = await SendAsync(request);
+        await using var _ = factory;
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Theory]
     [InlineData("text/plain")]
+    [InlineData("application/json; charset=\"latin1\"")]
     [InlineData("application/x-www-form-urlencoded")]
     [InlineData("application/json; charset=latin1")]
     [InlineData(null)]
