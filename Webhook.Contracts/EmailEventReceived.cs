@@ -7,6 +7,12 @@ namespace Webhook.Contracts;
 public record EmailEventReceived
 {
     /// <summary>
+    /// The longest <see cref="EmailId"/> the intake takes (and the Processor's tables store): the longest any
+    /// statistics hold.
+    /// </summary>
+    public const int MaxEmailIdLength = 256;
+
+    /// <summary>
     /// Stable identity of the event, derived deterministically from what the provider sent, so that a provider's
     /// retry of the same webhook carries the same id. It is also the broker's message id and the deduplication key.
     /// </summary>

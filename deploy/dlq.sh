@@ -64,9 +64,7 @@ call() {
     # Validation problems: the messages of every field, one after the other.
     errors=$(grep -o '"errors":{.*}' <<<"$body" | grep -o '\["[^]]*"\]' | sed 's/^\["//; s/"\]$//; s/","/ /g' | paste -sd ' ' || true)
     # JSON's escaped quotes and backslashes, as the reader should see them (a value quoted in a message).
-    detail=$(sed 's/\\"/"/g; s/\\\\/\\/g' <<<"$detail")
-    errors=$(sed 's/\\"/"/g; s/\\\\/\\/g' <<<"$errors")
-    die "HTTP $status${title:+ $title}${detail:+: $detail}${errors:+ $errors}"
+    die "$(sed 's/\\"/"/g; s/\\\\/\\/g' <<<"HTTP $status${title:+ $title}${detail:+: $detail}${errors:+ $errors}")"
   fi
   printf '%s\n' "$body"
 }

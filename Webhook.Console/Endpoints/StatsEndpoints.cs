@@ -18,9 +18,6 @@ public static class StatsEndpoints
     public const int DefaultTop = 10;
     public const int MaxTop = 100;
 
-    /// <summary>Longest email id the intake takes, so the longest any statistics hold.</summary>
-    public const int MaxEmailIdLength = 256;
-
     /// <summary>The <c>by</c> of the top list, the event type it counts, and the counter of the totals that ranks it.</summary>
     public static readonly IReadOnlyDictionary<string, (string EventType, string Counter)> TopBy = new Dictionary<string, (string, string)>(StringComparer.OrdinalIgnoreCase)
     {
@@ -62,7 +59,7 @@ public static class StatsEndpoints
         if (!EventPage.TryParse(page, out var start))
             errors["page"] = ["page must be a token from the next field of an earlier answer."];
         if (!IsEmailId(emailId))
-            errors["emailId"] = [$"emailId must be 1 to {MaxEmailIdLength} characters."];
+            errors["emailId"] = [$"emailId must be 1 to {Contracts.EmailEventReceived.MaxEmailIdLength} characters."];
         if (errors.Count > 0)
             return TypedResults.ValidationProblem(errors);
 
@@ -100,7 +97,7 @@ public static class StatsEndpoints
     /// Whether an id can be an email's: 1 to as many characters as the intake takes. A longer one is refused before
     /// DynamoDB is asked, which refuses a key over 2,048 bytes as an error of its own, not as an unknown email.
     /// </summary>
-    public static bool IsEmailId(string emailId) => emailId.Length is > 0 and <= MaxEmailIdLength;
+    public static bool IsEmailId(string emailId) => emailId.Length is > 0 and <= Contracts.EmailEventReceived.MaxEmailIdLength;
 
     public static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
 }

@@ -10,7 +10,7 @@ namespace Webhook.Providers.Parsing;
 public static class ProviderPayload
 {
     /// <summary>Longest id accepted, as an email id and as a part of an event's identity (the Processor stores 256).</summary>
-    public const int MaxIdLength = 256;
+    public const int MaxIdLength = EmailEventReceived.MaxEmailIdLength;
 
     /// <summary>Longest event type passed through under the provider's own name.</summary>
     public const int MaxEventTypeLength = 64;
@@ -50,7 +50,8 @@ public static class ProviderPayload
     /// refuses it when it reads bytes. The signature covers the body as it arrived, mark included: only the parse
     /// skips it.
     /// </summary>
-    public static int ByteOrderMarkLength(ReadOnlySpan<byte> body) => body.StartsWith(Encoding.UTF8.Preamble) ? 3 : 0;
+    public static int ByteOrderMarkLength(ReadOnlySpan<byte> body) =>
+        body.StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0;
 
     /// <summary>
     /// Reads one event of a body with <paramref name="read"/>, which adds what is wrong to the errors it is given:

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Webhook.Console.Endpoints;
 using Webhook.Console.Stats;
+using Webhook.Contracts;
 
 namespace Webhook.Console.Pages.Emails;
 
@@ -19,7 +20,7 @@ public sealed class ShowEmailModel(StatisticsReader reader) : PageModel
         if (!StatsEndpoints.IsEmailId(EmailId))
         {
             Response.StatusCode = StatusCodes.Status400BadRequest;
-            Problem = $"An email id is 1 to {StatsEndpoints.MaxEmailIdLength} characters long.";
+            Problem = $"An email id is 1 to {EmailEventReceived.MaxEmailIdLength} characters long.";
             return;
         }
         if (!EventPage.TryParse(after, out var start))
