@@ -13,7 +13,8 @@ namespace Webhook.Messaging.Publishing;
 /// one comes back as an error instead of being confirmed and dropped) and confirmed, to the exchange of its type, in
 /// MassTransit's JSON envelope, so that the Processor's MassTransit endpoint reads it as one of its own. MassTransit's
 /// publish pipeline cost the API about twice the CPU of the rest of a request (docs/profiles.md, section 10); a message
-/// here is one envelope written once.
+/// here is one envelope written once. A publish whose connection is lost before the broker confirms it is published
+/// again on the next connection, with the same message id, within the caller's time.
 /// </summary>
 public sealed class RabbitMqEventPublishing(PublisherConnection connection, TimeProvider time) : IEventPublishing
 {
@@ -58,17 +59,29 @@ public sealed class RabbitMqEventPublishing(PublisherConnection connection, Time
             Headers = headers,
         };
 
-        var channel = await connection.ChannelAsync(cancellationToken);
-        try
+        while (true)
         {
-            // Completes when the broker confirms; throws PublishException on a nack (a full queue) or a return (no queue).
-            await channel.BasicPublishAsync(target.Exchange, string.Empty, mandatory: true, properties, body.WrittenMemory, cancellationToken);
-        }
-        catch (PublishException ex) when (ex.IsReturn)
-        {
-            // Nothing is bound to the exchange any more: once declared again, the next publish is routed.
-            connection.DeclareAgain($"a message to {target.Exchange} came back unroutable");
-            throw;
+            var channel = await connection.ChannelAsync(cancellationToken);
+            try
+            {
+                // Completes when the broker confirms; throws PublishException on a nack (a full queue) or a return (no queue).
+                await channel.BasicPublishAsync(target.Exchange, string.Empty, mandatory: true, properties, body.WrittenMemory, cancellationToken);
+                return;
+            }
+            catch (PublishException ex) when (ex.IsReturn)
+            {
+                // Nothing is bound to the exchange any more: once declared again, the next publish is routed.
+                connection.DeclareAgain($"a message to {target.Exchange} came back unroutable");
+                throw;
+            }
+            catch (Exception ex) when (ex is not PublishException && !cancellationToken.IsCancellationRequested && !channel.IsOpen)
+            {
+                // The channel went with its connection (a node stopped or lost) before the broker confirmed: whether it
+                // has the message is unknown. Published again, with the same message id, on the next connection within
+                // the caller's time; if both copies were stored, the Processor applies the event once.
+                activity?.AddEvent(new ActivityEvent("published again: the connection was lost before the confirm"));
+                await Task.Delay(BrokerReconnection.FirstWait, time, cancellationToken);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text;
@@ -131,6 +132,51 @@ public sealed class EventPublishingTests : IAsyncLifetime
             [PublisherConnection.ConnectionsOpenedInstrument] = 2,
         }, publisher.ReadMeter());
         Assert.Equal(message.EventId.ToString(), Assert.Single(await _broker.ReceiveAsync(BrokerOptions.DefaultQueueName, 1, TimeSpan.FromSeconds(30))).MessageId);
+    }
+
+    [Fact]
+    public async Task Should_publish_again_on_the_next_connection_what_was_in_flight_when_the_broker_closed_the_connection()
+    {
+        await _broker.SetPolicyAsync(new Dictionary<string, int> { ["max-length"] = 1_000_000 });
+        await using var publisher = await Publisher.StartAsync(_broker.Uri);
+        var confirmedBefore = 0;
+        var confirmedAfter = 0;
+        var failures = new ConcurrentQueue<Exception>();
+
+        // 64 publishes in flight at every moment, as the API's requests keep them, until the connection has been closed
+        // under them and 200 more were confirmed on the next one.
+        async Task KeepPublishingAsync()
+        {
+            while (Volatile.Read(ref confirmedAfter) < 200)
+            {
+                var reopened = publisher.Connection.ConnectionsOpened > 1;
+                try
+                {
+                    await publisher.Publishing.PublishAsync(NewEvent(), Within(30));
+                    Interlocked.Increment(ref reopened ? ref confirmedAfter : ref confirmedBefore);
+                }
+                catch (Exception ex)
+                {
+                    failures.Enqueue(ex);
+                    return;
+                }
+            }
+        }
+
+        var publishing = Enumerable.Range(0, 64).Select(_ => Task.Run(KeepPublishingAsync)).ToArray();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Volatile.Read(ref confirmedBefore) < 500 && failures.IsEmpty)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{confirmedBefore} confirmed; {publisher.Connection.Status.State}");
+            await Task.Delay(10);
+        }
+        await _broker.CloseConnectionsAsync("closed by the test with publishes in flight");
+        await Task.WhenAll(publishing);
+
+        Assert.Empty(failures);
+        Assert.Equal(2, publisher.Connection.ConnectionsOpened);
+        // Every confirmed message is in the queue; one in flight at the close may be there twice (the Processor applies it once).
+        Assert.InRange((int)await _broker.ReadyMessagesAsync(BrokerOptions.DefaultQueueName), confirmedBefore + confirmedAfter, confirmedBefore + confirmedAfter + 64);
     }
 
     /// <summary>Publishes as a provider retries: again after each failure, until confirmed (a minute at most).</summary>
