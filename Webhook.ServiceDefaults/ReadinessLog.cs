@@ -5,7 +5,8 @@ namespace Webhook.ServiceDefaults;
 
 /// <summary>
 /// Says in the log when the host's readiness changes, and why: once when a dependency stops answering (naming it and
-/// its reason), once when every dependency is back. The health endpoints answer probes without logging each one, so a
+/// its reason), once when every dependency is back. A degraded host (ready, one of its checks saying what it cannot
+/// do meanwhile) says so as a warning too. The health endpoints answer probes without logging each one, so a
 /// host that is still starting, polled by a script or an orchestrator, logs no failure; a host that is still not ready
 /// after <see cref="StartupGrace"/> says so as a warning.
 /// </summary>
@@ -32,7 +33,9 @@ public sealed partial class ReadinessLog(ILogger<ReadinessLog> logger, TimeProvi
         }
         else if (status != _last || reasons != _lastReasons)
         {
-            if (_last is null && time.GetUtcNow() - _started < StartupGrace)
+            if (status == HealthStatus.Degraded)
+                LogDegraded(logger, reasons);
+            else if (_last is null && time.GetUtcNow() - _started < StartupGrace)
                 LogStarting(logger, reasons);
             else
                 LogNotReady(logger, reasons);
@@ -44,6 +47,9 @@ public sealed partial class ReadinessLog(ILogger<ReadinessLog> logger, TimeProvi
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ready: every dependency answers")]
     static partial void LogReady(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ready, degraded: {Reasons}")]
+    static partial void LogDegraded(ILogger logger, string reasons);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Not ready yet while starting: {Reasons}")]
     static partial void LogStarting(ILogger logger, string reasons);

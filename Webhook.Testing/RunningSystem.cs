@@ -14,6 +14,7 @@ public sealed class RunningSystem : IAsyncDisposable
 {
     public const string QueueName = BrokerOptions.DefaultQueueName;
     public static readonly string ErrorQueueName = BrokerOptions.ErrorQueueNameOf(QueueName);
+    public static readonly string SetAsideQueueName = BrokerOptions.SetAsideQueueNameOf(QueueName);
 
     RunningSystem(LocalServers servers, Dictionary<string, string> environment, IsolatedDatabase database, IsolatedTables dynamo, VirtualHost broker)
     {

@@ -189,6 +189,14 @@ public sealed class VirtualHost(LocalServers servers, string? name = null, IRead
         return match.Success ? match.Groups[1].Value : throw new InvalidOperationException($"No leader of {queue} in:\n{listing}");
     }
 
+    /// <summary>The node (webhook-test-cluster-1@localhost) that holds a classic queue, from its process id.</summary>
+    public async Task<string> HomeNodeAsync(string queue)
+    {
+        var listing = await servers.RabbitMqCtlAsync("-q", "list_queues", "-p", Name, "name", "pid");
+        var match = Regex.Match(listing, $"^{Regex.Escape(queue)}\\s+<([^.>]+@[^.>]+)\\.[^>]*>\\s*$", RegexOptions.Multiline);
+        return match.Success ? match.Groups[1].Value : throw new InvalidOperationException($"No node of {queue} in:\n{listing}");
+    }
+
     /// <summary>The node the queue's active consumer (single active consumer) is connected to, from its channel's process id.</summary>
     public async Task<string?> ActiveConsumerNodeAsync(string queue)
     {

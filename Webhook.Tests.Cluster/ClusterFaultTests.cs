@@ -1,3 +1,4 @@
+using System.Net;
 using Webhook.Testing;
 using Xunit.Abstractions;
 
@@ -110,6 +111,59 @@ public class ClusterFaultTests(ClusterReport report, ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromSeconds(3));
             await system.Apis[0].StartAsync();
         });
+    }
+
+    [Fact]
+    public async Task Should_take_events_on_every_replica_while_the_node_of_the_set_aside_queue_is_down()
+    {
+        var (servers, started) = await StartAsync();
+        await using var system = started;
+        var email = (await system.AddEmailsAsync(1))[0];
+        var home = servers.ProcessOfNode(await system.Broker.HomeNodeAsync(RunningSystem.SetAsideQueueName));
+        var good = $$"""{"emailId":"{{email}}","eventType":"Opened"}""";
+        var mixed = $$"""[{"emailId":"{{email}}","eventType":"Opened"},{"emailId":"{{email}}","eventType":"Bounced"}]""";
+
+        // The set-aside queue is a classic queue, on one node; the events' quorum queue goes on without it. Every host
+        // connects again while that node is down, as after a failover: each API replica must still take events.
+        await servers.StopAsync(default, home);
+        try
+        {
+            await system.Broker.CloseConnectionsAsync("closed by the test while the set-aside queue's node is down");
+            for (var i = 0; i < system.Apis.Count; i++)
+            {
+                var api = system.Apis[i];
+                await system.WaitUntilAsync(async () => (await system.ReadinessAsync(api)).GetProperty("status").GetString() == "Degraded",
+                    $"{api.Name} ready without the set-aside queue", TimeSpan.FromSeconds(60));
+                Assert.Equal(HttpStatusCode.Accepted, await PostAsync(api, good, $"good-{i}"));
+                // An event to set aside cannot be stored meanwhile: nothing of that request is acknowledged.
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, await PostAsync(api, mixed, $"mixed-{i}"));
+            }
+        }
+        finally
+        {
+            await servers.StartAsync(default, home);
+        }
+
+        // Once the node is back, the replicas declare the set-aside queue again by themselves, and the provider's retry
+        // of each refused request is taken whole.
+        for (var i = 0; i < system.Apis.Count; i++)
+        {
+            var api = system.Apis[i];
+            await system.WaitUntilAsync(async () => (await system.ReadinessAsync(api)).GetProperty("status").GetString() == "Healthy",
+                $"{api.Name} healthy again", TimeSpan.FromSeconds(60));
+            Assert.Equal(HttpStatusCode.Accepted, await PostAsync(api, mixed, $"mixed-{i}"));
+        }
+        await system.WaitUntilAppliedAsync(2 * system.Apis.Count);
+        await system.SettleAsync();
+        Assert.Equal(2 * system.Apis.Count, await system.AppliedEventsAsync());
+        Assert.Equal((uint)system.Apis.Count, await system.ReadyMessagesAsync(RunningSystem.SetAsideQueueName));
+    }
+
+    static async Task<HttpStatusCode> PostAsync(HostProcess api, string body, string webhookId)
+    {
+        using var http = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using var response = await http.SendAsync(Signing.StandardRequest(body, id: webhookId));
+        return response.StatusCode;
     }
 
     [Fact]

@@ -17,6 +17,13 @@ namespace Webhook.Messaging.Publishing;
 /// their bindings: RabbitMQ confirms a message no queue is bound to, and drops it), then opens its publishing channels,
 /// with publisher confirms. A channel the broker closes takes the connection with it, so that it all starts again
 /// from a fresh declaration.
+/// <para>
+/// The events' queue is a quorum queue, there while a majority of the cluster's nodes is; the set-aside queue is a
+/// classic one, which lives on one node and cannot be declared, nor take a message, while that node is down. So only
+/// the events' declaration is a condition of the connection: without the set-aside queue the replica still publishes
+/// events, its readiness says it is degraded, a request with an event to set aside is answered 503 (that event could
+/// not be stored), and the declaration is tried again every few seconds until it succeeds.
+/// </para>
 /// </summary>
 public sealed partial class PublisherConnection : IAsyncDisposable
 {
@@ -38,6 +45,9 @@ public sealed partial class PublisherConnection : IAsyncDisposable
     /// <summary>How long the declarations of a new connection may take before it is given up and tried again.</summary>
     static readonly TimeSpan DeclarationTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often the set-aside queue's declaration is tried again while it fails (its node is down).</summary>
+    public static readonly TimeSpan SetAsideRetryInterval = TimeSpan.FromSeconds(5);
+
     readonly IOptions<BrokerConnectionOptions> _options;
     readonly IOptions<BrokerOptions> _broker;
     readonly TimeProvider _time;
@@ -46,6 +56,7 @@ public sealed partial class PublisherConnection : IAsyncDisposable
     TaskCompletionSource<Link> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
     Link? _current;
     string _state = "not connected yet";
+    volatile string? _setAsideProblem;
 
     int _opened;
 
@@ -72,6 +83,12 @@ public sealed partial class PublisherConnection : IAsyncDisposable
 
     /// <summary>Whether a connection is open, with its channels, and why not.</summary>
     public (bool Open, string State) Status => _current is { IsOpen: true } ? (true, _state) : (false, _state);
+
+    /// <summary>
+    /// Why the set-aside queue could not be declared on the open connection (its node is down, say), or null when it
+    /// was: events are published either way, events to set aside only when it was.
+    /// </summary>
+    public string? SetAsideProblem => _setAsideProblem;
 
     /// <summary>
     /// A publishing channel of the open connection; while there is none, waits for the next until
@@ -107,12 +124,38 @@ public sealed partial class PublisherConnection : IAsyncDisposable
         try
         {
             using var declaring = new CancellationTokenSource(DeclarationTimeout);
-            await DeclareAsync(link.Connection, _broker.Value, declaring.Token);
-            LogDeclaredAgain(_logger, link.Endpoint, reason);
+            await DeclareEventsAsync(link.Connection, _broker.Value, declaring.Token);
         }
         catch (Exception ex)
         {
             link.Close($"{reason}; declaring again failed: {ex.Message}");
+            return;
+        }
+        if (await TryDeclareSetAsideAsync(link) && reason.Length > 0)
+            LogDeclaredAgain(_logger, link.Endpoint, reason);
+    }
+
+    /// <summary>
+    /// Declares the set-aside queue on a channel of its own (a refusal closes the channel it came on), and records
+    /// whether it could: false while the node that holds it is down.
+    /// </summary>
+    async Task<bool> TryDeclareSetAsideAsync(Link link)
+    {
+        try
+        {
+            using var declaring = new CancellationTokenSource(DeclarationTimeout);
+            await DeclareSetAsideAsync(link.Connection, _broker.Value, declaring.Token);
+            if (_setAsideProblem is not null)
+                LogSetAsideDeclared(_logger, link.Endpoint);
+            _setAsideProblem = null;
+            return true;
+        }
+        catch (Exception ex) when (link.IsOpen)
+        {
+            if (_setAsideProblem is null)
+                LogSetAsideNotDeclared(_logger, link.Endpoint, ex.Message);
+            _setAsideProblem = ex.Message;
+            return false;
         }
     }
 
@@ -127,6 +170,7 @@ public sealed partial class PublisherConnection : IAsyncDisposable
             try
             {
                 link = await OpenAsync(stopping);
+                await TryDeclareSetAsideAsync(link);
                 failures = 0;
                 wait = BrokerReconnection.FirstWait;
                 _state = $"connected to {link.Endpoint}";
@@ -134,7 +178,7 @@ public sealed partial class PublisherConnection : IAsyncDisposable
                 Volatile.Write(ref _current, link);
                 Interlocked.Increment(ref _opened);
                 Volatile.Read(ref _next).TrySetResult(link);
-                var reason = await link.Closed.WaitAsync(stopping);
+                var reason = await WhileOpenAsync(link, stopping);
                 _state = $"lost the connection to {link.Endpoint}: {reason}";
                 LogLost(_logger, link.Endpoint, reason);
             }
@@ -177,6 +221,23 @@ public sealed partial class PublisherConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the connection is lost, declaring the set-aside queue again meanwhile while it is missing.</summary>
+    async Task<string> WhileOpenAsync(Link link, CancellationToken stopping)
+    {
+        while (true)
+        {
+            var checkAgain = _setAsideProblem is null ? Timeout.InfiniteTimeSpan : SetAsideRetryInterval;
+            try
+            {
+                return await link.Closed.WaitAsync(checkAgain, _time, stopping);
+            }
+            catch (TimeoutException)
+            {
+                link.DeclareOnce(() => DeclareAgainAsync(link, ""));
+            }
+        }
+    }
+
     async Task<Link> OpenAsync(CancellationToken stopping)
     {
         var factory = new ConnectionFactory
@@ -204,7 +265,7 @@ public sealed partial class PublisherConnection : IAsyncDisposable
         {
             using var declaring = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             declaring.CancelAfter(DeclarationTimeout);
-            await DeclareAsync(connection, _broker.Value, declaring.Token);
+            await DeclareEventsAsync(connection, _broker.Value, declaring.Token);
             var channels = new IChannel[Channels];
             for (var i = 0; i < channels.Length; i++)
             {
@@ -225,8 +286,8 @@ public sealed partial class PublisherConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>What the intake publishes to, declared as the Processor's MassTransit endpoint declares it.</summary>
-    static async Task DeclareAsync(IConnection connection, BrokerOptions broker, CancellationToken cancellationToken)
+    /// <summary>Where the intake publishes events, declared as the Processor's MassTransit endpoint declares it.</summary>
+    static async Task DeclareEventsAsync(IConnection connection, BrokerOptions broker, CancellationToken cancellationToken)
     {
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         var events = BrokerTransport.ExchangeOf<EmailEventReceived>();
@@ -234,7 +295,13 @@ public sealed partial class PublisherConnection : IAsyncDisposable
         await channel.QueueDeclareAsync(broker.QueueName, durable: true, exclusive: false, autoDelete: false,
             arguments: BrokerTransport.MainQueueArgumentsOf(broker), cancellationToken: cancellationToken);
         await channel.QueueBindAsync(broker.QueueName, events, routingKey: "", cancellationToken: cancellationToken);
+        await channel.CloseAsync(cancellationToken);
+    }
 
+    /// <summary>Where the intake publishes the events it sets aside, as the Processor's bus declares it.</summary>
+    static async Task DeclareSetAsideAsync(IConnection connection, BrokerOptions broker, CancellationToken cancellationToken)
+    {
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         var setAside = BrokerTransport.ExchangeOf<EmailEventSetAside>();
         await channel.ExchangeDeclareAsync(setAside, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
         await channel.QueueDeclareAsync(broker.SetAsideQueueName, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
@@ -259,6 +326,12 @@ public sealed partial class PublisherConnection : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Declared the queues and exchanges again on {Endpoint}: {Reason}")]
     static partial void LogDeclaredAgain(ILogger logger, string endpoint, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The set-aside queue cannot be declared on {Endpoint} ({Reason}): events are published, a request with an event to set aside is answered 503, and the declaration is tried again every 5 seconds")]
+    static partial void LogSetAsideNotDeclared(ILogger logger, string endpoint, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The set-aside queue is declared on {Endpoint} again: events to set aside are taken")]
+    static partial void LogSetAsideDeclared(ILogger logger, string endpoint);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot connect to the broker to publish ({Reason}); trying again every second")]
     static partial void LogCannotConnect(ILogger logger, Exception exception, string reason);
@@ -332,8 +405,11 @@ public sealed class PublisherConnectionHealthCheck(PublisherConnection connectio
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var (open, state) = connection.Status;
-        return Task.FromResult(open
-            ? HealthCheckResult.Healthy($"RabbitMQ: {state}")
-            : new HealthCheckResult(context.Registration.FailureStatus, $"RabbitMQ: {state}"));
+        if (!open)
+            return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, $"RabbitMQ: {state}"));
+        // Degraded is still ready (200): the replica takes events, and only those to set aside wait for the queue.
+        return Task.FromResult(connection.SetAsideProblem is { } problem
+            ? HealthCheckResult.Degraded($"RabbitMQ: {state}; the set-aside queue cannot be declared, so requests with an event to set aside are answered 503: {problem}")
+            : HealthCheckResult.Healthy($"RabbitMQ: {state}"));
     }
 }
