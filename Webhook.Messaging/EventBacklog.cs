@@ -28,7 +28,7 @@ public sealed class RabbitMqEventBacklog(OperatorConnection connection, IOptions
             var declared = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
             return new EventBacklog(queue, declared.MessageCount, declared.ConsumerCount);
         }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        catch (OperationInterruptedException ex) when (OperatorConnection.IsMissingQueue(ex))
         {
             return null;
         }

@@ -63,7 +63,10 @@ public sealed class OperatorConnection(IOptions<BrokerConnectionOptions> options
         }
     }
 
-    /// <summary>Opens a scan of <paramref name="queue"/>; a queue that does not exist reads as empty.</summary>
+    /// <summary>
+    /// Opens a scan of <paramref name="queue"/>; a queue that does not exist reads as empty, one whose node is down
+    /// throws <see cref="BrokerUnavailableException"/>.
+    /// </summary>
     public async Task<QueueScan<T>> ScanAsync<T>(string queue, bool confirms, Func<IReadOnlyBasicProperties, byte[], T> read,
         CancellationToken cancellationToken)
     {
@@ -73,7 +76,7 @@ public sealed class OperatorConnection(IOptions<BrokerConnectionOptions> options
             var present = (int)Math.Min((await channel.QueueDeclarePassiveAsync(queue, cancellationToken)).MessageCount, int.MaxValue);
             return new QueueScan<T>(channel, queue, present, read);
         }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        catch (OperationInterruptedException ex) when (IsMissingQueue(ex))
         {
             // The passive declare closed the channel: the queue has never been declared, so it holds nothing.
             await channel.DisposeAsync();
@@ -85,6 +88,14 @@ public sealed class OperatorConnection(IOptions<BrokerConnectionOptions> options
             throw new BrokerUnavailableException($"The broker cannot be reached to read {queue}: {ex.Message}", ex);
         }
     }
+
+    /// <summary>
+    /// Whether a passive declare was refused because the queue does not exist. RabbitMQ answers 404 as well when a
+    /// classic queue exists but its node is down ("home node … of durable queue … is down or inaccessible"): that
+    /// queue holds messages nobody can read now, which is a broker failure, not an empty queue.
+    /// </summary>
+    public static bool IsMissingQueue(OperationInterruptedException ex) =>
+        ex.ShutdownReason is { ReplyCode: 404 } reason && reason.ReplyText.Contains("no queue", StringComparison.Ordinal);
 
     public static bool IsBrokerFailure(Exception ex) => ex is RabbitMQClientException or IOException or SocketException or TimeoutException;
 

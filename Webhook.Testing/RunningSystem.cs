@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Webhook.Contracts;
 using Webhook.Messaging;
@@ -312,6 +313,21 @@ public sealed class RunningSystem : IAsyncDisposable
         {
             await bus.StopAsync();
         }
+    }
+
+    /// <summary>
+    /// The operators' queues (dead letters, set-aside events, the backlog) as the console registers them, configured
+    /// as this system's hosts are.
+    /// </summary>
+    public ServiceProvider OperatorQueues()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
+            .AddInMemoryCollection(Environment.Select(e => KeyValuePair.Create(e.Key.Replace("__", ":", StringComparison.Ordinal), (string?)e.Value)))
+            .Build());
+        services.AddLogging();
+        services.AddOperatorQueues();
+        return services.BuildServiceProvider();
     }
 
     /// <summary>Posts a signed Standard Webhooks request and returns the status code.</summary>

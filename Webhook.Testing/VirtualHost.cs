@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
+using Webhook.Messaging;
 
 namespace Webhook.Testing;
 
@@ -105,7 +106,7 @@ public sealed class VirtualHost(LocalServers servers, string? name = null, IRead
         {
             return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
         }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        catch (OperationInterruptedException ex) when (OperatorConnection.IsMissingQueue(ex))
         {
             return 0;
         }
@@ -120,7 +121,7 @@ public sealed class VirtualHost(LocalServers servers, string? name = null, IRead
         {
             await channel.QueuePurgeAsync(queue);
         }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        catch (OperationInterruptedException ex) when (OperatorConnection.IsMissingQueue(ex))
         {
         }
     }

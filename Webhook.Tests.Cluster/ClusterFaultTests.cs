@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Webhook.Messaging;
+using Webhook.Messaging.SetAside;
 using Webhook.Testing;
 using Xunit.Abstractions;
 
@@ -120,6 +123,8 @@ public class ClusterFaultTests(ClusterReport report, ITestOutputHelper output)
         await using var system = started;
         var email = (await system.AddEmailsAsync(1))[0];
         var home = servers.ProcessOfNode(await system.Broker.HomeNodeAsync(RunningSystem.SetAsideQueueName));
+        await using var operators = system.OperatorQueues();
+        var setAside = operators.GetRequiredService<ISetAsideEvents>();
         var good = $$"""{"emailId":"{{email}}","eventType":"Opened"}""";
         var mixed = $$"""[{"emailId":"{{email}}","eventType":"Opened"},{"emailId":"{{email}}","eventType":"Bounced"}]""";
 
@@ -138,6 +143,8 @@ public class ClusterFaultTests(ClusterReport report, ITestOutputHelper output)
                 // An event to set aside cannot be stored meanwhile: nothing of that request is acknowledged.
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, await PostAsync(api, mixed, $"mixed-{i}"));
             }
+            // The operators' tools say the queue cannot be read, not that it is empty.
+            await Assert.ThrowsAsync<BrokerUnavailableException>(() => setAside.ListAsync(0, 10, CancellationToken.None));
         }
         finally
         {
@@ -157,6 +164,7 @@ public class ClusterFaultTests(ClusterReport report, ITestOutputHelper output)
         await system.SettleAsync();
         Assert.Equal(2 * system.Apis.Count, await system.AppliedEventsAsync());
         Assert.Equal((uint)system.Apis.Count, await system.ReadyMessagesAsync(RunningSystem.SetAsideQueueName));
+        Assert.Equal(system.Apis.Count, (await setAside.ListAsync(0, 10, CancellationToken.None)).Total);
     }
 
     static async Task<HttpStatusCode> PostAsync(HostProcess api, string body, string webhookId)

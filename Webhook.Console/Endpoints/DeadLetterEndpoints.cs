@@ -131,8 +131,9 @@ public static class DeadLetterEndpoints
             : TypedResults.Ok(result);
     }
 
+    /// <summary>The operators' queues cannot be read (the broker, or the node of the queue, is down); the detail names the queue.</summary>
     public static ProblemHttpResult Unavailable(BrokerUnavailableException ex) =>
-        TypedResults.Problem(title: "Dead-letter queue unavailable", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        TypedResults.Problem(title: "Broker unavailable", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
 
     /// <summary>True when the client prefers text/plain to JSON.</summary>
     public static bool WantsText(HttpRequest request) =>
