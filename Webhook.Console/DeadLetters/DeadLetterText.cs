@@ -13,6 +13,13 @@ namespace Webhook.Console.DeadLetters;
 public static class DeadLetterText
 {
     const int ReasonWidth = 90;
+
+    /// <summary>
+    /// The widest the table shows an email id, an event type or a provider: a poison event may carry thousands of
+    /// characters in them (the intake takes ids of up to 256), and the table must stay one line per letter. The
+    /// details show them whole.
+    /// </summary>
+    const int EmailIdWidth = 40, NameWidth = 16;
     static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static string Page(DeadLetterPage page)
@@ -27,7 +34,8 @@ public static class DeadLetterText
         string[] header = ["EVENT ID", "TYPE", "EMAIL ID", "PROVIDER", "ATTEMPTS", "REPLAYS", "FIRST FAILED (UTC)", "LAST FAILED (UTC)", "REASON"];
         var rows = page.Items.Select(l => new[]
         {
-            l.EventId?.ToString() ?? "-", Safe(l.EventType ?? "-"), Safe(l.EmailId ?? "-"), Safe(l.Provider ?? "-"),
+            l.EventId?.ToString() ?? "-", Cut(Safe(l.EventType ?? "-"), NameWidth), Cut(Safe(l.EmailId ?? "-"), EmailIdWidth),
+            Cut(Safe(l.Provider ?? "-"), NameWidth),
             Attempts(l.Attempts), l.Replays.ToString(CultureInfo.InvariantCulture),
             Time(l.FirstFailedAt), Time(l.LastFailedAt), OneLine(l.Reason, ReasonWidth),
         }).ToList();
@@ -73,7 +81,18 @@ public static class DeadLetterText
     static string OneLine(string text, int width)
     {
         var line = Safe(string.Join(' ', text.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
-        return line.Length <= width ? line : line[..(width - 1)] + "…";
+        return Cut(line, width);
+    }
+
+    /// <summary>At most <paramref name="width"/> characters, the last an ellipsis when cut; never half a surrogate pair.</summary>
+    static string Cut(string text, int width)
+    {
+        if (text.Length <= width)
+            return text;
+        var end = width - 1;
+        if (char.IsHighSurrogate(text[end - 1]))
+            end--;
+        return text[..end] + "…";
     }
 
     static string Indent(string text) =>

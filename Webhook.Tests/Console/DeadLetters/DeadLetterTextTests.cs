@@ -43,4 +43,27 @@ public class DeadLetterTextTests
         Assert.Contains("email\\u001b[2J", texts[0], StringComparison.Ordinal);
         Assert.Contains("raw \\u001b[31m body", texts[1], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Should_keep_the_table_one_short_line_per_letter_however_long_its_email_id_and_show_it_whole_in_the_details()
+    {
+        var emailId = "e" + new string('p', 2999);
+        var letter = new DeadLetter
+        {
+            EventId = Guid.NewGuid(),
+            EventType = "bounce",
+            EmailId = emailId,
+            Provider = "test",
+            Reason = "22001: value too long for type character varying(256)",
+            FailedIn = DeadLetterSources.Processor,
+            Attempts = 1,
+            Replays = 0,
+        };
+
+        var table = DeadLetterText.Page(new DeadLetterPage(1, 0, [letter]));
+
+        Assert.All(table.Split('\n'), line => Assert.InRange(line.Length, 0, 300));
+        Assert.Contains(emailId[..39] + "…", table, StringComparison.Ordinal);
+        Assert.Contains(emailId, DeadLetterText.Details(letter), StringComparison.Ordinal);
+    }
 }
