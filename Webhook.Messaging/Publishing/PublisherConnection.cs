@@ -45,8 +45,8 @@ public sealed partial class PublisherConnection : IAsyncDisposable
     /// <summary>How long the declarations of a new connection may take before it is given up and tried again.</summary>
     static readonly TimeSpan DeclarationTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often the set-aside queue's declaration is tried again while it fails (its node is down).</summary>
-    public static readonly TimeSpan SetAsideRetryInterval = TimeSpan.FromSeconds(5);
+    /// <summary>How often the set-aside queue's declaration is tried again while it fails (its node is down); LogSetAsideNotDeclared says it.</summary>
+    static readonly TimeSpan SetAsideRetryInterval = TimeSpan.FromSeconds(5);
 
     readonly IOptions<BrokerConnectionOptions> _options;
     readonly IOptions<BrokerOptions> _broker;
