@@ -190,11 +190,14 @@ public sealed class VirtualHost(LocalServers servers, string? name = null, IRead
         return match.Success ? match.Groups[1].Value : throw new InvalidOperationException($"No leader of {queue} in:\n{listing}");
     }
 
+    /// <summary>An Erlang process id as rabbitmqctl lists it (<c>&lt;node@host.1.2.3&gt;</c>), capturing its node.</summary>
+    const string NodeOfProcess = @"<([^.>]+@[^.>]+)\.[^>]*>";
+
     /// <summary>The node (webhook-test-cluster-1@localhost) that holds a classic queue, from its process id.</summary>
     public async Task<string> HomeNodeAsync(string queue)
     {
         var listing = await servers.RabbitMqCtlAsync("-q", "list_queues", "-p", Name, "name", "pid");
-        var match = Regex.Match(listing, $"^{Regex.Escape(queue)}\\s+<([^.>]+@[^.>]+)\\.[^>]*>\\s*$", RegexOptions.Multiline);
+        var match = Regex.Match(listing, $"^{Regex.Escape(queue)}\\s+{NodeOfProcess}\\s*$", RegexOptions.Multiline);
         return match.Success ? match.Groups[1].Value : throw new InvalidOperationException($"No node of {queue} in:\n{listing}");
     }
 
@@ -202,7 +205,7 @@ public sealed class VirtualHost(LocalServers servers, string? name = null, IRead
     public async Task<string?> ActiveConsumerNodeAsync(string queue)
     {
         var listing = await servers.RabbitMqCtlAsync("-q", "list_consumers", "-p", Name, "queue_name", "channel_pid", "active");
-        var match = Regex.Match(listing, $"^{Regex.Escape(queue)}\\s+<([^.>]+@[^.>]+)\\.[^>]*>\\s+true\\s*$", RegexOptions.Multiline);
+        var match = Regex.Match(listing, $"^{Regex.Escape(queue)}\\s+{NodeOfProcess}\\s+true\\s*$", RegexOptions.Multiline);
         return match.Success ? match.Groups[1].Value : null;
     }
 }

@@ -131,7 +131,7 @@ public sealed partial class PublisherConnection : IAsyncDisposable
             link.Close($"{reason}; declaring again failed: {ex.Message}");
             return;
         }
-        if (await TryDeclareSetAsideAsync(link) && reason.Length > 0)
+        if (await TryDeclareSetAsideAsync(link))
             LogDeclaredAgain(_logger, link.Endpoint, reason);
     }
 
@@ -233,7 +233,7 @@ public sealed partial class PublisherConnection : IAsyncDisposable
             }
             catch (TimeoutException)
             {
-                link.DeclareOnce(() => DeclareAgainAsync(link, ""));
+                link.DeclareOnce(() => TryDeclareSetAsideAsync(link));
             }
         }
     }
