@@ -105,7 +105,7 @@ if [ -n "$browser_pid" ]; then
 fi
 
 status=0
-extra_failures=0
+extra_failures=0 unreported=
 # Whether a tier can run: its servers started, and for the console Chromium installed. Says why not, and counts it.
 runnable() {
   local tier=$1
@@ -141,7 +141,9 @@ run_tier() {
 account() {
   local tier=$1 code=$2
   [ $status -ne 0 ] || status=$code
-  if [ "$code" -ne 0 ] && ! grep -qs 'failed="[1-9]' "$results/$tier"/*.trx; then extra_failures=$((extra_failures + 1)); fi
+  if [ "$code" -ne 0 ] && ! grep -qs 'failed="[1-9]' "$results/$tier"/*.trx; then
+    extra_failures=$((extra_failures + 1)); unreported="$unreported $tier:$code"
+  fi
 }
 
 # The two fault suites run side by side: each has servers of its own (profiles test and test-cluster, their own
@@ -189,7 +191,18 @@ for trx in "$results"/*/*.trx; do
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
-if [ $build -ne 0 ]; then failed=$((failed + 1)); status=1; fi
+# The failed tests again, with the first line of each one's message, just above the totals: a log cut to its end
+# still names them.
+for trx in "$results"/*/*.trx; do
+  [ -f "$trx" ] || continue
+  awk -v tier="$(basename "$(dirname "$trx")")" '
+    function text(s) { gsub(/&quot;/, "\"", s); gsub(/&apos;/, "'"'"'", s); gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&amp;/, "\\&", s); return s }
+    /<UnitTestResult / && /outcome="Failed"/ { match($0, /testName="[^"]*"/); name = text(substr($0, RSTART + 10, RLENGTH - 11)); waiting = 1; next }
+    waiting && /<Message>/ { sub(/.*<Message>/, ""); sub(/<\/Message>.*/, ""); printf "FAILED (%s) %s: %s\n", tier, name, text(substr($0, 1, 400)); waiting = 0 }
+    waiting && /<\/UnitTestResult>/ { printf "FAILED (%s) %s\n", tier, name; waiting = 0 }' "$trx"
+done
+for run in $unreported; do echo "FAILED (${run%%:*}) dotnet test ended with exit code ${run#*:} and no failed test in its results"; done
+if [ $build -ne 0 ]; then failed=$((failed + 1)); status=1; echo "FAILED the build"; fi
 failed=$((failed + extra_failures))
 echo "$passed passed, $failed failed"
 exit $status
