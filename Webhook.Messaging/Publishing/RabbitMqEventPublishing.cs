@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json;
+using System.Threading.Channels;
 using MassTransit.Serialization;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
@@ -74,7 +75,7 @@ public sealed class RabbitMqEventPublishing(PublisherConnection connection, Time
                 connection.DeclareAgain($"a message to {target.Exchange} came back unroutable");
                 throw;
             }
-            catch (Exception ex) when (ex is not PublishException && !cancellationToken.IsCancellationRequested && !channel.IsOpen)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsLostWithItsConnection(ex, channel.IsOpen))
             {
                 // The channel went with its connection (a node stopped or lost) before the broker confirmed: whether it
                 // has the message is unknown. Published again, with the same message id, on the next connection within
@@ -84,6 +85,16 @@ public sealed class RabbitMqEventPublishing(PublisherConnection connection, Time
             }
         }
     }
+
+    /// <summary>
+    /// Whether a publish failed because its channel or connection went, not because the broker refused it (a nack or
+    /// a return, <see cref="PublishException"/>). The client marks the channel closed a moment after its session, so a
+    /// publish can fail as already closed, or on the frame writer its connection completed, while the channel still
+    /// says it is open: the exception says so as well as the channel does.
+    /// </summary>
+    public static bool IsLostWithItsConnection(Exception exception, bool channelOpen) =>
+        exception is not PublishException
+        && (!channelOpen || OperatorConnection.IsBrokerFailure(exception) || exception is ChannelClosedException or ObjectDisposedException);
 
     /// <summary>
     /// The envelope MassTransit's SystemTextJson serializer writes and reads: the message id, its type's URN, the

@@ -6,6 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+using PublishException = RabbitMQ.Client.Exceptions.PublishException;
 using Webhook.Contracts;
 using Webhook.Messaging;
 using Webhook.Messaging.Publishing;
@@ -91,6 +95,28 @@ public class RabbitMqEventPublishingTests
             [PublisherConnection.ConnectedInstrument] = 0,
             [PublisherConnection.ConnectionsOpenedInstrument] = 0,
         }, readings);
+    }
+
+    public static TheoryData<Exception, bool, bool> Failures => new()
+    {
+        // The broker refused the message: a nack (queue full) or a return (no queue), whatever the channel says.
+        { new PublishException(1, isReturn: false), true, false },
+        { new PublishException(1, isReturn: true), false, false },
+        // The session closed a moment before the channel says so, or the connection's frame writer was completed.
+        { new AlreadyClosedException(new ShutdownEventArgs(ShutdownInitiator.Peer, 320, "CONNECTION_FORCED - closed via management plugin")), true, true },
+        { new System.Threading.Channels.ChannelClosedException(), true, true },
+        { new IOException("Unable to write data to the transport connection: Broken pipe."), true, true },
+        { new ObjectDisposedException("RabbitMQ.Client.Impl.AutorecoveringChannel"), true, true },
+        // Anything else counts as lost only when the channel went with it.
+        { new ArgumentException("not a publish failure"), true, false },
+        { new ArgumentException("not a publish failure"), false, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Failures))]
+    public void Should_publish_again_only_what_was_lost_with_its_connection_never_what_the_broker_refused(Exception failure, bool channelOpen, bool lost)
+    {
+        Assert.Equal(lost, RabbitMqEventPublishing.IsLostWithItsConnection(failure, channelOpen));
     }
 
     /// <summary>A publishing connection that has not connected: nothing listens on port 1.</summary>
