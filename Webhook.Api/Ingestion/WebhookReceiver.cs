@@ -35,8 +35,8 @@ public sealed partial class WebhookReceiver(
         var receivedAt = time.GetUtcNow();
         var client = RejectionRateLimiter.ClientKey(http);
 
-        if (!IsJson(request.ContentType))
-            return Refuse(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", "The body must be JSON (Content-Type: application/json, UTF-8).");
+        if (ContentTypeProblem(request.ContentType) is { } unsupported)
+            return Refuse(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", unsupported);
 
         var maxBodyBytes = provider.MaxBodyBytes ?? options.Value.MaxBodyBytes;
         using var body = await RequestBody.ReadAsync(request, maxBodyBytes, capacity, http.RequestAborted);
@@ -163,15 +163,35 @@ public sealed partial class WebhookReceiver(
     static void SetRetryAfter(HttpContext http, TimeSpan after) =>
         http.Response.Headers.RetryAfter = ((int)Math.Ceiling(Math.Max(after.TotalSeconds, 1))).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    static bool IsJson(string? contentType)
+    /// <summary>
+    /// Why a request's Content-Type is not one whose body the API reads, or null when it is: JSON (application/json or
+    /// application/*+json) in UTF-8. A charset of US-ASCII is taken too, its bytes being UTF-8's, and "utf8" is UTF-8
+    /// as most servers read it. The problem names what the header said, cut short.
+    /// </summary>
+    static string? ContentTypeProblem(string? contentType)
     {
+        if (string.IsNullOrWhiteSpace(contentType))
+            return "The request has no Content-Type: the body must be JSON (Content-Type: application/json, UTF-8).";
         if (!MediaTypeHeaderValue.TryParse(contentType, out var media))
-            return false;
+            return $"The Content-Type \"{Cut(contentType)}\" cannot be read: the body must be JSON (Content-Type: application/json, UTF-8).";
         var isJson = media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || (media.SubType.EndsWith("+json", StringComparison.OrdinalIgnoreCase) && media.Type.Equals("application", StringComparison.OrdinalIgnoreCase));
+        if (!isJson)
+            return $"The body must be JSON (Content-Type: application/json, UTF-8), not {Cut(media.MediaType.Value)}.";
+        if (!media.Charset.HasValue)
+            return null;
         // A parameter's value may be quoted (RFC 9110, 5.6.6): charset="UTF-8" is charset=utf-8.
-        return isJson && (!media.Charset.HasValue || HeaderUtilities.RemoveQuotes(media.Charset).Equals("utf-8", StringComparison.OrdinalIgnoreCase));
+        var charset = HeaderUtilities.RemoveQuotes(media.Charset).Value ?? "";
+        return ReadCharsets.Contains(charset, StringComparer.OrdinalIgnoreCase)
+            ? null
+            : $"The body must be JSON in UTF-8, not in charset \"{Cut(charset)}\".";
     }
+
+    /// <summary>The charsets whose bodies are read as UTF-8: UTF-8 itself, its common spelling without the hyphen, and US-ASCII.</summary>
+    static readonly string[] ReadCharsets = ["utf-8", "utf8", "us-ascii", "ascii"];
+
+    /// <summary>A value from a header, as a problem quotes it: at most 40 characters.</summary>
+    static string Cut(string? value) => value is null ? "" : value.Length <= 40 ? value : string.Concat(value.AsSpan(0, 40), "…");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Set aside {SetAside} events of a verified {Provider} webhook (delivery {DeliveryId}) beside {Accepted} accepted: {Paths}")]
     static partial void LogSetAside(ILogger logger, int setAside, int accepted, string provider, string? deliveryId, string paths);

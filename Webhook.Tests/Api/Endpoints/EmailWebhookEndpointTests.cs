@@ -164,6 +164,9 @@ public class EmailWebhookEndpointTests
     [InlineData("application/json; charset=\"UTF-8\"")]
     [InlineData("APPLICATION/JSON;charset=utf-8")]
     [InlineData("application/cloudevents+json")]
+    [InlineData("application/json; charset=utf8")]
+    // US-ASCII's bytes are UTF-8's.
+    [InlineData("application/json; charset=US-ASCII")]
     public async Task Should_accept_json_in_utf8_however_the_content_type_spells_it(string contentType)
     {
         var request = Signing.StandardRequest(OneEvent);
@@ -175,12 +178,13 @@ public class EmailWebhookEndpointTests
     }
 
     [Theory]
-    [InlineData("text/plain")]
-    [InlineData("application/json; charset=\"latin1\"")]
-    [InlineData("application/x-www-form-urlencoded")]
-    [InlineData("application/json; charset=latin1")]
-    [InlineData(null)]
-    public async Task Should_answer_415_when_the_content_type_is_not_json(string? contentType)
+    [InlineData("text/plain", "not text/plain")]
+    [InlineData("application/json; charset=\"latin1\"", "not in charset \"latin1\"")]
+    [InlineData("application/x-www-form-urlencoded", "not application/x-www-form-urlencoded")]
+    [InlineData("application/json; charset=latin1", "not in charset \"latin1\"")]
+    [InlineData("application/json; charset=\"utf-8-but-a-very-long-name-nobody-has-registered-anywhere\"", "not in charset \"utf-8-but-a-very-long-name-nobody-has-re…\"")]
+    [InlineData(null, "no Content-Type")]
+    public async Task Should_answer_415_naming_what_the_content_type_says_when_it_is_not_json_in_utf8(string? contentType, string named)
     {
         var request = Signing.StandardRequest(OneEvent);
         request.Content!.Headers.ContentType = contentType is null ? null : MediaTypeHeaderValue.Parse(contentType);
@@ -188,6 +192,7 @@ public class EmailWebhookEndpointTests
         await using var _ = factory;
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains(named, (await response.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail, StringComparison.Ordinal);
         await AssertNothingPublishedAsync(factory);
     }
 
