@@ -181,10 +181,13 @@ public sealed partial class WebhookReceiver(
         if (!media.Charset.HasValue)
             return null;
         // A parameter's value may be quoted (RFC 9110, 5.6.6): charset="UTF-8" is charset=utf-8.
-        var charset = HeaderUtilities.RemoveQuotes(media.Charset).Value ?? "";
-        return ReadCharsets.Contains(charset, StringComparer.OrdinalIgnoreCase)
-            ? null
-            : $"The body must be JSON in UTF-8, not in charset \"{Cut(charset)}\".";
+        var charset = HeaderUtilities.RemoveQuotes(media.Charset);
+        foreach (var read in ReadCharsets)
+        {
+            if (charset.Equals(read, StringComparison.OrdinalIgnoreCase))
+                return null;
+        }
+        return $"The body must be JSON in UTF-8, not in charset \"{Cut(charset.Value)}\".";
     }
 
     /// <summary>The charsets whose bodies are read as UTF-8: UTF-8 itself, its common spelling without the hyphen, and US-ASCII.</summary>
