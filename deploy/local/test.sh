@@ -196,7 +196,7 @@ done
 for trx in "$results"/*/*.trx; do
   [ -f "$trx" ] || continue
   awk -v tier="$(basename "$(dirname "$trx")")" '
-    function text(s) { gsub(/&quot;/, "\"", s); gsub(/&apos;/, "'"'"'", s); gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&amp;/, "\\&", s); return s }
+    function text(s) { gsub(/&#x[AD];/, " ", s); gsub(/&quot;/, "\"", s); gsub(/&apos;/, "'"'"'", s); gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&amp;/, "\\&", s); return s }
     /<UnitTestResult / && /outcome="Failed"/ { match($0, /testName="[^"]*"/); name = text(substr($0, RSTART + 10, RLENGTH - 11)); waiting = 1; next }
     waiting && /<Message>/ { sub(/.*<Message>/, ""); sub(/<\/Message>.*/, ""); printf "FAILED (%s) %s: %s\n", tier, name, text(substr($0, 1, 400)); waiting = 0 }
     waiting && /<\/UnitTestResult>/ { printf "FAILED (%s) %s\n", tier, name; waiting = 0 }' "$trx"
