@@ -105,18 +105,20 @@ if [ -n "$browser_pid" ]; then
 fi
 
 status=0
-extra_failures=0 unreported=
+# Failures no trx file reports (a tier not run, a run that ended in error, the build), each with its line for the end.
+extra_failures=0 unreported=()
+count_unreported() { extra_failures=$((extra_failures + 1)); unreported+=("FAILED $1"); }
 # Whether a tier can run: its servers started, and for the console Chromium installed. Says why not, and counts it.
 runnable() {
   local tier=$1
   if { [ "$tier" = cluster ] && [ $cluster_servers -ne 0 ]; } || { [ "$tier" != fast ] && [ "$tier" != aws ] && [ "$tier" != bench ] && [ "$tier" != cluster ] && [ $servers -ne 0 ]; }; then
     echo "=== $tier: not run, the servers did not start"
-    extra_failures=$((extra_failures + 1)); status=1
+    count_unreported "($tier) not run, the servers did not start"; status=1
     return 1
   fi
   if [ "$tier" = console ] && [ $browser -ne 0 ]; then
     echo "=== console: not run, Chromium could not be installed (see $results/chromium.log)"
-    extra_failures=$((extra_failures + 1)); status=1
+    count_unreported "(console) not run, Chromium could not be installed"; status=1
     return 1
   fi
 }
@@ -142,7 +144,7 @@ account() {
   local tier=$1 code=$2
   [ $status -ne 0 ] || status=$code
   if [ "$code" -ne 0 ] && ! grep -qs 'failed="[1-9]' "$results/$tier"/*.trx; then
-    extra_failures=$((extra_failures + 1)); unreported="$unreported $tier:$code"
+    count_unreported "($tier) dotnet test ended with exit code $code and no failed test in its results"
   fi
 }
 
@@ -183,6 +185,9 @@ if [ "${KEEP_SERVERS:-0}" != 1 ]; then
   if [ -n "$cluster_pid" ]; then WEBHOOK_PROFILE=test-cluster WEBHOOK_STATE_DIR= WEBHOOK_PORT_BASE= "$here/servers.sh" stop >/dev/null; fi
 fi
 
+# The totals, and the failed tests again with the first line of each one's message just above them: a log cut to its
+# end still names them.
+if [ $build -ne 0 ]; then count_unreported "the build"; status=1; fi
 passed=0 failed=0
 for trx in "$results"/*/*.trx; do
   [ -f "$trx" ] || continue
@@ -190,19 +195,14 @@ for trx in "$results"/*/*.trx; do
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
-done
-# The failed tests again, with the first line of each one's message, just above the totals: a log cut to its end
-# still names them.
-for trx in "$results"/*/*.trx; do
-  [ -f "$trx" ] || continue
+  [ "${f:-0}" -eq 0 ] && continue
   awk -v tier="$(basename "$(dirname "$trx")")" '
     function text(s) { gsub(/&#x[AD];/, " ", s); gsub(/&quot;/, "\"", s); gsub(/&apos;/, "'"'"'", s); gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&amp;/, "\\&", s); return s }
     /<UnitTestResult / && /outcome="Failed"/ { match($0, /testName="[^"]*"/); name = text(substr($0, RSTART + 10, RLENGTH - 11)); waiting = 1; next }
     waiting && /<Message>/ { sub(/.*<Message>/, ""); sub(/<\/Message>.*/, ""); printf "FAILED (%s) %s: %s\n", tier, name, text(substr($0, 1, 400)); waiting = 0 }
     waiting && /<\/UnitTestResult>/ { printf "FAILED (%s) %s\n", tier, name; waiting = 0 }' "$trx"
 done
-for run in $unreported; do echo "FAILED (${run%%:*}) dotnet test ended with exit code ${run#*:} and no failed test in its results"; done
-if [ $build -ne 0 ]; then failed=$((failed + 1)); status=1; echo "FAILED the build"; fi
+for line in "${unreported[@]}"; do echo "$line"; done
 failed=$((failed + extra_failures))
 echo "$passed passed, $failed failed"
 exit $status
