@@ -54,6 +54,18 @@ public sealed class ServersScriptTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Should_run_the_broker_with_the_settings_of_deploy_rabbitmq()
+    {
+        var walBytes = Repository.ReadBrokerSettings()["raft.wal_max_size_bytes"];
+        // The test run's broker, which servers.sh started like any other: the setting is read from its running node.
+        var servers = await LocalServers.EnsureTestServersAsync();
+
+        var running = await servers.RabbitMqCtlAsync("eval", "application:get_env(ra, wal_max_size_bytes).");
+
+        Assert.Contains($"{{ok,{walBytes}}}", running, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Should_apply_the_queue_policy_the_code_states()
     {
         var described = await _servers.DescribeAsync();

@@ -376,6 +376,8 @@ rmq_prepare() {
   {
     echo "# Written by deploy/local/servers.sh on every start; edits here are lost."
     echo "listeners.tcp.default = 127.0.0.1:$amqp_port"
+    # The broker's settings wherever this project runs RabbitMQ itself (compose mounts the same file).
+    cat "$repo_root/deploy/rabbitmq/webhook.conf"
     if [ "${RABBITMQ_MANAGEMENT:-0}" = 1 ]; then
       echo "management.tcp.ip = 127.0.0.1"
       echo "management.tcp.port = $mgmt_port"

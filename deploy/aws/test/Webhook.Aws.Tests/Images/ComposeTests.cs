@@ -64,6 +64,18 @@ public partial class ComposeTests
         }
     }
 
+    [Fact]
+    public void Should_give_the_broker_the_settings_the_local_servers_run_with()
+    {
+        var volumes = ((YamlSequenceNode)Service("rabbitmq")["volumes"]).Children.Select(c => c.ToString());
+
+        var mount = Assert.Single(volumes, v => v.Contains(":/etc/rabbitmq/conf.d/", StringComparison.Ordinal)).Split(':');
+
+        Assert.Equal(Repository.BrokerSettings, Path.GetFullPath(Path.Combine(Directory, mount[0])));
+        Assert.Matches(@"^/etc/rabbitmq/conf\.d/[\w-]+\.conf$", mount[1]);
+        Assert.Equal("ro", Assert.Single(mount[2..]));
+    }
+
     [Theory]
     [MemberData(nameof(Hosts))]
     public void Should_build_each_host_from_its_dockerfile_and_run_it_read_only_with_its_health_check(string service)
